@@ -1,0 +1,28 @@
+# The two commands of the README, and a few helpers. Swift lives at /opt/swift on our machines.
+export PATH := $(PATH):/opt/swift/usr/bin
+SWIFT ?= swift
+
+.PHONY: demo test build setup proto clean
+
+## demo: set up, build, and deploy the local 3-member cluster (inventories/local.yml)
+demo: build
+	scripts/demo
+
+## test: set up, build, and run the whole test suite
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --disable-xctest
+
+build: setup
+	$(SWIFT) build
+
+setup:
+	scripts/setup
+
+## proto: regenerate Sources/EtcdProto/Generated (needs protobuf-compiler; not part of the normal build)
+proto:
+	scripts/setup --proto
+	scripts/gen-proto
+
+clean:
+	rm -rf .build

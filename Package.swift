@@ -1,0 +1,85 @@
+// swift-tools-version:6.1
+// swetcd: an etcd-compatible key-value server, its etcdctl-compatible client, and the tool that deploys it.
+// Module boundaries follow ../shared/DESIGN.md: server modules (Raft, WAL, MVCC, PeerTransport, EtcdServer,
+// EtcdAPI) and client/ops modules (EtcdClient, EtcdCtl, SSH, PKI, Ops) meet only in EtcdProto.
+import PackageDescription
+
+let grpcCore = Target.Dependency.product(name: "GRPCCore", package: "grpc-swift-2")
+let grpcHTTP2 = Target.Dependency.product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport")
+let grpcProtobuf = Target.Dependency.product(name: "GRPCProtobuf", package: "grpc-swift-protobuf")
+let swiftProtobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
+let package = Package(
+  name: "swetcd",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "swetcd", targets: ["swetcd"]),
+    .executable(name: "swetcdctl", targets: ["swetcdctl"]),
+    .executable(name: "swetcd-ops", targets: ["swetcd-ops"]),
+    .executable(name: "swetcd-bench", targets: ["swetcd-bench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    .package(url: "https://github.com/stencilproject/Stencil.git", from: "0.15.1"),
+    .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+  ],
+  targets: [
+    // MARK: System libraries (Debian: libsqlite3-dev, libssh2-1-dev; scripts/setup installs them)
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                   providers: [.apt(["libsqlite3-dev"])]),
+    .systemLibrary(name: "CLibSSH2", path: "Sources/CLibSSH2", pkgConfig: "libssh2",
+                   providers: [.apt(["libssh2-1-dev"])]),
+
+    // MARK: Shared leaf
+    .target(name: "BuildInfo"),
+
+    // MARK: Server side: Raft <- WAL <- MVCC <- EtcdServer <- EtcdAPI <- swetcd
+    .target(name: "Raft"),
+    .target(name: "WAL", dependencies: ["Raft"]),
+    .target(name: "MVCC", dependencies: ["WAL", "CSQLite"]),
+    .target(name: "EtcdProto", dependencies: [swiftProtobuf, grpcCore, grpcProtobuf], exclude: ["proto"]),
+    .target(name: "PeerTransport", dependencies: ["Raft", "EtcdProto"]),
+    .target(name: "EtcdServer", dependencies: ["Raft", "WAL", "MVCC", "PeerTransport", "BuildInfo"]),
+    .target(name: "EtcdAPI", dependencies: ["EtcdServer", "EtcdProto", grpcCore, grpcHTTP2]),
+
+    // MARK: Client and operations side
+    .target(name: "EtcdClient", dependencies: ["EtcdProto", grpcCore, grpcHTTP2]),
+    .target(name: "EtcdCtl", dependencies: ["EtcdClient", "BuildInfo"]),
+    .target(name: "SSH", dependencies: ["CLibSSH2"]),
+    .target(name: "PKI", dependencies: [
+      .product(name: "X509", package: "swift-certificates"),
+      .product(name: "Crypto", package: "swift-crypto"),
+    ]),
+    .target(name: "Ops", dependencies: [
+      "EtcdClient", "SSH", "PKI", "BuildInfo",
+      .product(name: "Yams", package: "Yams"),
+      .product(name: "Stencil", package: "Stencil"),
+      logging,
+    ]),
+
+    // MARK: Entry points: parse, then call a library
+    .executableTarget(name: "swetcd", dependencies: ["EtcdAPI", "BuildInfo"]),
+    .executableTarget(name: "swetcdctl", dependencies: ["EtcdCtl", "BuildInfo", argumentParser]),
+    .executableTarget(name: "swetcd-ops", dependencies: ["Ops", "BuildInfo", argumentParser]),
+    .executableTarget(name: "swetcd-bench", dependencies: ["EtcdClient", "BuildInfo", argumentParser]),
+
+    // MARK: Tests (Swift Testing)
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "TestSupport", grpcCore, grpcHTTP2]),
+    .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
+    .testTarget(name: "SSHTests", dependencies: ["SSH"]),
+    .testTarget(name: "CLITests", dependencies: [
+      "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
+    ]),
+  ],
+  swiftLanguageModes: [.v6]
+)

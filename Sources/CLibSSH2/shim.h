@@ -1,0 +1,3 @@
+#include <libssh2.h>
+#include <libssh2_sftp.h>
+#include <libssh2_publickey.h>
