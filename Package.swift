@@ -54,7 +54,7 @@ let package = Package(
     // MARK: Client and operations side
     .target(name: "EtcdClient", dependencies: ["EtcdProto", grpcCore, grpcHTTP2]),
     .target(name: "EtcdCtl", dependencies: ["EtcdClient", "BuildInfo"]),
-    .target(name: "SSH", dependencies: ["CLibSSH2"]),
+    .target(name: "SSH", dependencies: ["CLibSSH2", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "PKI", dependencies: [
       .product(name: "X509", package: "swift-certificates"),
       .product(name: "Crypto", package: "swift-crypto"),
@@ -76,7 +76,7 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
-    .testTarget(name: "SSHTests", dependencies: ["SSH"]),
+    .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: [
       "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
     ]),

@@ -1,22 +1,5 @@
 import CLibSSH2
 
-/// Errors of the SSH module, each saying what happened and what to do.
-public enum SSHError: Error, CustomStringConvertible, Equatable {
-  /// libssh2 could not be initialised (its crypto backend failed to start).
-  case libraryInitFailed(code: Int32)
-  /// libssh2 could not allocate a session.
-  case sessionAllocationFailed
-
-  public var description: String {
-    switch self {
-    case .libraryInitFailed(let code):
-      return "ssh: libssh2_init failed (code \(code)); check that libssh2 and its OpenSSL libraries are installed (scripts/setup)"
-    case .sessionAllocationFailed:
-      return "ssh: libssh2 could not allocate a session (out of memory?)"
-    }
-  }
-}
-
 /// Process-wide libssh2 state. libssh2_init must run once before any session is made.
 public enum LibSSH2 {
   private static let initResult: Int32 = libssh2_init(0)
@@ -34,7 +17,7 @@ public enum LibSSH2 {
   }
 }
 
-/// Owns one libssh2 session object. Connecting, authenticating and channels arrive with the ops work (issue 3).
+/// Owns one bare libssh2 session object (not connected). `SSHClient` is the connected, usable API.
 public final class SSHSessionHandle {
   let raw: OpaquePointer
 
