@@ -30,6 +30,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     .package(url: "https://github.com/stencilproject/Stencil.git", from: "0.15.1"),
     .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
   ],
   targets: [
@@ -57,6 +58,7 @@ let package = Package(
     .target(name: "SSH", dependencies: ["CLibSSH2", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "PKI", dependencies: [
       .product(name: "X509", package: "swift-certificates"),
+      .product(name: "SwiftASN1", package: "swift-asn1"),
       .product(name: "Crypto", package: "swift-crypto"),
     ]),
     .target(name: "Ops", dependencies: [
@@ -77,6 +79,7 @@ let package = Package(
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
+    .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: [
       "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
     ]),
