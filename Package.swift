@@ -78,6 +78,7 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
+    .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "TestSupport"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: [

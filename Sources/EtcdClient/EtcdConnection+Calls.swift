@@ -1,0 +1,88 @@
+import EtcdProto
+import Foundation
+import GRPCCore
+
+extension EtcdConnection {
+  /// Maintenance.Status of this member.
+  public func status() async throws(EtcdClientError) -> EndpointStatus {
+    let response = try await call("Status") {
+      try await Etcdserverpb_Maintenance.Client(wrapping: grpc).status(Etcdserverpb_StatusRequest(), options: options)
+    }
+    return EndpointStatus(
+      endpoint: endpoint, memberID: response.header.memberID, clusterID: response.header.clusterID,
+      version: response.version, dbSize: response.dbSize, dbSizeInUse: response.dbSizeInUse,
+      leaderID: response.leader, raftIndex: response.raftIndex, raftTerm: response.raftTerm,
+      raftAppliedIndex: response.raftAppliedIndex, revision: response.header.revision,
+      isLearner: response.isLearner, errors: response.errors)
+  }
+
+  /// Cluster.MemberList as this member sees it.
+  public func memberList() async throws(EtcdClientError) -> MemberList {
+    let response = try await call("MemberList") {
+      try await Etcdserverpb_Cluster.Client(wrapping: grpc).memberList(Etcdserverpb_MemberListRequest(), options: options)
+    }
+    return MemberList(
+      clusterID: response.header.clusterID, answeredBy: response.header.memberID,
+      members: response.members.map {
+        Member(id: $0.id, name: $0.name, peerURLs: $0.peerUrls, clientURLs: $0.clientUrls, isLearner: $0.isLearner)
+      })
+  }
+
+  /// KV.Range of one key, or of every key with that prefix.
+  public func get(_ key: String, prefix: Bool = false, serializable: Bool = false) async throws(EtcdClientError) -> RangeResult {
+    var request = Etcdserverpb_RangeRequest()
+    request.key = Data(key.utf8)
+    if prefix { request.rangeEnd = Self.prefixEnd(of: request.key) }
+    request.serializable = serializable
+    let response = try await call("Range") {
+      try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options)
+    }
+    return RangeResult(
+      revision: response.header.revision,
+      kvs: response.kvs.map {
+        KeyValue(key: $0.key, value: $0.value, createRevision: $0.createRevision, modRevision: $0.modRevision,
+                 version: $0.version, lease: $0.lease)
+      },
+      count: response.count, more: response.more)
+  }
+
+  /// KV.Put; returns the revision of the write.
+  @discardableResult
+  public func put(_ key: String, _ value: String) async throws(EtcdClientError) -> Int64 {
+    var request = Etcdserverpb_PutRequest()
+    request.key = Data(key.utf8)
+    request.value = Data(value.utf8)
+    let response = try await call("Put") {
+      try await Etcdserverpb_KV.Client(wrapping: grpc).put(request, options: options)
+    }
+    return response.header.revision
+  }
+
+  /// Health as `etcdctl endpoint health` decides it: a linearizable Get of "health" that succeeds, or fails only
+  /// with "permission denied", proves the member reaches a quorum. Never throws: failures are in the result.
+  public func health() async -> EndpointHealth {
+    let start = ContinuousClock.now
+    do {
+      _ = try await get("health")
+      return EndpointHealth(endpoint: endpoint, isHealthy: true, took: ContinuousClock.now - start, error: nil)
+    } catch {
+      if case .server(_, _, _, "etcdserver: permission denied") = error {
+        return EndpointHealth(endpoint: endpoint, isHealthy: true, took: ContinuousClock.now - start, error: nil)
+      }
+      return EndpointHealth(endpoint: endpoint, isHealthy: false, took: ContinuousClock.now - start, error: error.description)
+    }
+  }
+
+  /// The range end that selects every key starting with `key` (etcd's prefix rule; "\0" for an empty key).
+  static func prefixEnd(of key: Data) -> Data {
+    var bytes = [UInt8](key)
+    while let last = bytes.last {
+      if last < 0xff {
+        bytes[bytes.count - 1] = last + 1
+        return Data(bytes)
+      }
+      bytes.removeLast()
+    }
+    return Data([0])
+  }
+}
