@@ -29,6 +29,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     .package(url: "https://github.com/stencilproject/Stencil.git", from: "0.15.1"),
+    .package(url: "https://github.com/kylef/PathKit.git", from: "1.0.1"),
     .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -65,6 +66,8 @@ let package = Package(
       "EtcdClient", "SSH", "PKI", "BuildInfo",
       .product(name: "Yams", package: "Yams"),
       .product(name: "Stencil", package: "Stencil"),
+      .product(name: "PathKit", package: "PathKit"),
+      .product(name: "Crypto", package: "swift-crypto"),
       logging,
     ]),
 
@@ -81,6 +84,7 @@ let package = Package(
     .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "TestSupport"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
+    .testTarget(name: "OpsTests", dependencies: ["Ops", "TestSupport", "swetcd-ops"]),
     .testTarget(name: "CLITests", dependencies: [
       "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
     ]),

@@ -1,0 +1,46 @@
+import Foundation
+
+/// One host's state through a deploy. Phases take a member and return it updated; hosts run in parallel and
+/// share nothing mutable.
+struct Member: Sendable {
+  var host: HostSpec
+  var connection: any HostConnection
+  var facts: HostFacts
+  var paths: MemberPaths
+  /// Local files pushed as the server and ctl binaries.
+  var serverBinary: String
+  var ctlBinary: String
+  /// Something the running server reads changed (config, unit, certificates, binary): restart it.
+  var needsRestart = false
+  /// A phase failed here; later phases skip this host.
+  var failure: String?
+  /// Whether the server was running when facts were gathered.
+  var wasRunning = false
+
+  var name: String { host.name }
+
+  func service(choice: ServiceChoice) -> any ServiceManager {
+    ServiceManagers.make(choice: choice, facts: facts, host: host, paths: paths, connection: connection)
+  }
+
+  /// The account that owns the member's data and keys: the service user, unless the tool runs unprivileged on
+  /// this machine (then files stay the operator's).
+  var owner: String? {
+    if host.connection == .local && getuid() != 0 { return nil }
+    return host.node.serviceUser == "root" ? nil : "\(host.node.serviceUser):\(host.node.serviceUser)"
+  }
+}
+
+/// Runs `body` for every member in parallel, keeping inventory order in the result.
+func forEachMember<T: Sendable>(
+  _ members: [Member], _ body: @escaping @Sendable (Member) async -> T
+) async -> [T] {
+  await withTaskGroup(of: (Int, T).self) { group in
+    for (index, member) in members.enumerated() {
+      group.addTask { (index, await body(member)) }
+    }
+    var results: [(Int, T)] = []
+    for await result in group { results.append(result) }
+    return results.sorted { $0.0 < $1.0 }.map(\.1)
+  }
+}

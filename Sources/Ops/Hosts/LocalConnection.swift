@@ -1,0 +1,102 @@
+import Crypto
+import Foundation
+
+/// This machine as a host (`connection: local`): commands run with /bin/sh, files are written directly.
+public struct LocalConnection: HostConnection {
+  public let hostName: String
+
+  public init(hostName: String) { self.hostName = hostName }
+
+  public func run(_ command: String, stdin: Data?, timeout: Duration) async throws(OpsError) -> CommandOutput {
+    let host = hostName
+    let seconds = Double(timeout.components.seconds)
+    let result: Result<CommandOutput, OpsError> = await withCheckedContinuation { continuation in
+      DispatchQueue.global().async {
+        continuation.resume(returning: Self.runBlocking(command, stdin: stdin, seconds: seconds, host: host))
+      }
+    }
+    return try result.get()
+  }
+
+  /// Runs the command on the calling thread (see `SpawnedCommand`).
+  private static func runBlocking(_ command: String, stdin: Data?, seconds: Double, host: String) -> Result<CommandOutput, OpsError> {
+    do {
+      let outcome = try SpawnedCommand.run(command, stdin: stdin, timeoutSeconds: seconds)
+      if outcome.timedOut { return .failure(.commandTimedOut(host: host, command: command, seconds: Int(seconds))) }
+      return .success(CommandOutput(stdout: String(decoding: outcome.stdout, as: UTF8.self),
+                                    stderr: String(decoding: outcome.stderr, as: UTF8.self), status: outcome.status))
+    } catch {
+      return .failure(.connectionFailed(host: host, message: "cannot run /bin/sh: \(error)"))
+    }
+  }
+
+  public func readFile(_ path: String) async throws(OpsError) -> Data? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw .fileFailed(host: hostName, path: path, message: "cannot be read (permissions?)")
+    }
+    return data
+  }
+
+  public func writeFile(_ data: Data, to path: String, mode: Int, owner: String?) async throws(OpsError) {
+    do {
+      try AtomicFile.write(data, to: path, mode: mode)
+    } catch {
+      throw .fileFailed(host: hostName, path: path, message: "\(error)")
+    }
+    if let owner { try await check("chown \(shellQuote(owner)) \(shellQuote(path))") }
+  }
+
+  public func pushFile(
+    localPath: String, to path: String, mode: Int, owner: String?, progress: (@Sendable (Int, Int) -> Void)?
+  ) async throws(OpsError) {
+    guard let data = FileManager.default.contents(atPath: localPath) else {
+      throw .fileFailed(host: hostName, path: localPath, message: "cannot read the local file to push")
+    }
+    try await writeFile(data, to: path, mode: mode, owner: owner)
+    progress?(data.count, data.count)
+    let expected = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    guard try await sha256(of: path) == expected else {
+      throw .fileFailed(host: hostName, path: path, message: "SHA-256 after writing does not match \(localPath); check the disk")
+    }
+  }
+
+  public func sha256(of path: String) async throws(OpsError) -> String? {
+    guard let data = try await readFile(path) else { return nil }
+    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+  }
+
+  public func close() async {}
+}
+
+/// write-then-fsync-then-rename, so a crash leaves the old file or the new one, never a torn one.
+enum AtomicFile {
+  static func write(_ data: Data, to path: String, mode: Int) throws {
+    let directory = (path as NSString).deletingLastPathComponent
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let temp = "\(directory)/.\((path as NSString).lastPathComponent).swetcd-tmp-\(UInt32.random(in: 0...UInt32.max))"
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, mode_t(mode))
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    var ok = false
+    defer {
+      close(fd)
+      if !ok { unlink(temp) }
+    }
+    try data.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+        guard written > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        offset += written
+      }
+    }
+    guard fchmod(fd, mode_t(mode)) == 0, fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    guard rename(temp, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    ok = true
+    let dirfd = open(directory, O_RDONLY)
+    if dirfd >= 0 {
+      fsync(dirfd)
+      close(dirfd)
+    }
+  }
+}

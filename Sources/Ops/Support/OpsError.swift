@@ -1,0 +1,35 @@
+import Foundation
+
+/// Errors of swetcd-ops operations (inventory problems are `InventoryError`). Each says what to do.
+public enum OpsError: Error, CustomStringConvertible, Sendable {
+  /// No templates folder was found.
+  case templatesNotFound(searched: [String])
+  /// A template failed to parse or render.
+  case templateFailed(name: String, message: String)
+  /// A command on a host exited non-zero.
+  case commandFailed(host: String, command: String, status: Int32, stderr: String)
+  /// A command on a host ran past its time limit.
+  case commandTimedOut(host: String, command: String, seconds: Int)
+  /// The host could not be reached or the connection broke.
+  case connectionFailed(host: String, message: String)
+  /// Reading or writing a file on a host failed.
+  case fileFailed(host: String, path: String, message: String)
+
+  public var description: String {
+    switch self {
+    case .templatesNotFound(let searched):
+      return "templates folder not found (looked in \(searched.joined(separator: ", "))); pass --templates DIR"
+    case .templateFailed(let name, let message):
+      return "template \(name) failed to render: \(message); fix the template or pass --templates with the shipped ones"
+    case .commandFailed(let host, let command, let status, let stderr):
+      let detail = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+      return "\(host): `\(command.prefix(200))` exited with status \(status)\(detail.isEmpty ? "" : ": \(detail.suffix(600))")"
+    case .commandTimedOut(let host, let command, let seconds):
+      return "\(host): `\(command.prefix(200))` did not finish within \(seconds) s; check the host's load and disk"
+    case .connectionFailed(let host, let message):
+      return "\(host): \(message)"
+    case .fileFailed(let host, let path, let message):
+      return "\(host): \(path): \(message)"
+    }
+  }
+}
