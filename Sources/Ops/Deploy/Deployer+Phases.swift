@@ -99,6 +99,7 @@ extension Deployer {
         (peer.certificatePath, member.paths.peerCertificate, 0o644, nil),
         (peer.keyPath, member.paths.peerKey, 0o600, member.owner),
       ]
+      try Self.checkValidity(of: [server.certificatePath, peer.certificatePath], on: member)
       var changes: [String] = []
       for (local, remote, mode, owner) in pushes {
         guard let data = FileManager.default.contents(atPath: local) else {
@@ -111,6 +112,22 @@ extension Deployer {
       }
       if !changes.isEmpty { member.needsRestart = true }
       return changes
+    }
+  }
+
+  /// A certificate is refused by its own member while the member's clock is before NotBefore (or after
+  /// NotAfter): compare with the host's clock, not this machine's.
+  static func checkValidity(of certificates: [String], on member: Member) throws(OpsError) {
+    let hostNow = Date().addingTimeInterval((member.facts.clockOffsetMilliseconds ?? 0) / 1000)
+    for path in certificates {
+      guard let pem = try? String(contentsOfFile: path, encoding: .utf8),
+            let certificate = try? InspectedCertificate(pem: pem, source: path) else { continue }
+      if hostNow < certificate.notValidBefore {
+        throw .fileFailed(host: member.name, path: path, message: "not valid until \(certificate.notValidBefore) but the host's clock says \(hostNow); fix the host's clock (time sync) and run again")
+      }
+      if hostNow > certificate.notValidAfter {
+        throw .fileFailed(host: member.name, path: path, message: "expired at \(certificate.notValidAfter) by the host's clock (\(hostNow)); delete it so deploy issues a new one, or fix the host's clock")
+      }
     }
   }
 
