@@ -54,7 +54,7 @@ let package = Package(
     .target(name: "EtcdAPI", dependencies: ["EtcdServer", "EtcdProto", grpcCore, grpcHTTP2]),
 
     // MARK: Client and operations side
-    .target(name: "EtcdClient", dependencies: ["EtcdProto", grpcCore, grpcHTTP2]),
+    .target(name: "EtcdClient", dependencies: ["EtcdProto", grpcCore, grpcHTTP2, .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "EtcdCtl", dependencies: ["EtcdClient", "BuildInfo"]),
     .target(name: "SSH", dependencies: ["CLibSSH2", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "PKI", dependencies: [
@@ -84,7 +84,7 @@ let package = Package(
     .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "TestSupport"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
-    .testTarget(name: "OpsTests", dependencies: ["Ops", "TestSupport", "swetcd-ops"]),
+    .testTarget(name: "OpsTests", dependencies: ["Ops", "EtcdClient", "TestSupport", "swetcd-ops"]),
     .testTarget(name: "CLITests", dependencies: [
       "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
     ]),

@@ -14,6 +14,8 @@ public enum EtcdClientError: Error, CustomStringConvertible, Equatable {
   case server(endpoint: String, method: String, code: RPCError.Code, message: String)
   /// Every endpoint failed; the last failure of each is listed.
   case allEndpointsFailed([EtcdClientError])
+  /// A snapshot could not be written or failed its checksum; nothing was left at `path`.
+  case snapshotFailed(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -29,6 +31,8 @@ public enum EtcdClientError: Error, CustomStringConvertible, Equatable {
       return "\(endpoint): \(method): \(message)"
     case .allEndpointsFailed(let errors):
       return "all endpoints failed: " + errors.map(\.description).joined(separator: "; ")
+    case .snapshotFailed(let path, let reason):
+      return "snapshot \(path): \(reason)"
     }
   }
 

@@ -28,12 +28,16 @@ extension EtcdConnection {
       })
   }
 
-  /// KV.Range of one key, or of every key with that prefix.
-  public func get(_ key: String, prefix: Bool = false, serializable: Bool = false) async throws(EtcdClientError) -> RangeResult {
+  /// KV.Range of one key, or of every key with that prefix; at `revision` when it is not 0 (a compacted revision
+  /// fails with "etcdserver: mvcc: required revision has been compacted").
+  public func get(
+    _ key: String, prefix: Bool = false, serializable: Bool = false, revision: Int64 = 0
+  ) async throws(EtcdClientError) -> RangeResult {
     var request = Etcdserverpb_RangeRequest()
     request.key = Data(key.utf8)
     if prefix { request.rangeEnd = Self.prefixEnd(of: request.key) }
     request.serializable = serializable
+    request.revision = revision
     let response = try await call("Range") {
       try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options)
     }

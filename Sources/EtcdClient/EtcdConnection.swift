@@ -8,8 +8,10 @@ import GRPCNIOTransportHTTP2
 public final class EtcdConnection: Sendable {
   public let endpoint: EtcdEndpoint
   public let callTimeout: Duration
-  let grpc: GRPCClient<HTTP2ClientTransport.Posix>
-  private let runner: Task<Void, Never>
+  private let channels: ChannelRotation
+
+  /// The gRPC client for the next call (see `ChannelRotation`).
+  var grpc: GRPCClient<HTTP2ClientTransport.Posix> { channels.next() }
 
   /// Connects lazily: the first call dials. TLS is used when the endpoint's scheme is https.
   public init(endpoint: EtcdEndpoint, tls: EtcdTLS? = nil, callTimeout: Duration = .seconds(5)) throws(EtcdClientError) {
@@ -21,32 +23,29 @@ public final class EtcdConnection: Sendable {
     } else {
       security = .plaintext
     }
-    let target: any ResolvableTarget
-    if endpoint.host.contains(":") {
-      target = .ipv6(address: endpoint.host, port: endpoint.port)
-    } else if endpoint.hostIsIPAddress {
-      target = .ipv4(address: endpoint.host, port: endpoint.port)
-    } else {
-      target = .dns(host: endpoint.host, port: endpoint.port)
+    var settings = HTTP2ClientTransport.Posix.Config.defaults
+    settings.backoff.initial = .milliseconds(100)
+    settings.backoff.max = .seconds(2)
+    let config = settings
+    channels = try ChannelRotation { () throws(EtcdClientError) -> ChannelRotation.Client in
+      do {
+        return GRPCClient(transport: try HTTP2ClientTransport.Posix(
+          target: Self.target(for: endpoint), transportSecurity: security, config: config))
+      } catch {
+        throw EtcdClientError.unavailable(endpoint: endpoint.description, message: "cannot set up the connection: \(error)")
+      }
     }
-    var config = HTTP2ClientTransport.Posix.Config.defaults
-    config.backoff.initial = .milliseconds(100)
-    config.backoff.max = .seconds(2)
-    let transport: HTTP2ClientTransport.Posix
-    do {
-      transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: security, config: config)
-    } catch {
-      throw .unavailable(endpoint: endpoint.description, message: "cannot set up the connection: \(error)")
-    }
-    let grpc = GRPCClient(transport: transport)
-    self.grpc = grpc
-    runner = Task { try? await grpc.runConnections() }
+  }
+
+  private static func target(for endpoint: EtcdEndpoint) -> any ResolvableTarget {
+    if endpoint.host.contains(":") { return .ipv6(address: endpoint.host, port: endpoint.port) }
+    if endpoint.hostIsIPAddress { return .ipv4(address: endpoint.host, port: endpoint.port) }
+    return .dns(host: endpoint.host, port: endpoint.port)
   }
 
   /// Closes the connection after in-flight calls finish.
   public func close() async {
-    grpc.beginGracefulShutdown()
-    await runner.value
+    await channels.close()
   }
 
   private static func tlsConfig(_ tls: EtcdTLS) throws(EtcdClientError) -> HTTP2ClientTransport.Posix.TransportSecurity.TLS {
@@ -75,6 +74,8 @@ public final class EtcdConnection: Sendable {
   func call<T: Sendable>(_ method: String, _ body: () async throws -> T) async throws(EtcdClientError) -> T {
     do {
       return try await body()
+    } catch let error as EtcdClientError {
+      throw error
     } catch let error as RPCError {
       switch error.code {
       case .unavailable where !error.message.hasPrefix("etcdserver:"):

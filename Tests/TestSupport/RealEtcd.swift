@@ -38,13 +38,9 @@ public final class RealEtcd: @unchecked Sendable {
     let scheme = tls == nil ? "http" : "https"
     clientURL = "\(scheme)://127.0.0.1:\(freeTCPPort())"
     peerURL = "http://127.0.0.1:\(freeTCPPort())"
-    var arguments = [
-      "--name", name, "--data-dir", "\(directory)/data",
-      "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
-      "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-      "--initial-cluster", "\(name)=\(peerURL)", "--initial-cluster-token", "swetcd-test",
-      "--logger", "zap", "--log-outputs", "stderr",
-    ]
+    var arguments = Self.memberArguments(
+      name: name, dataDirectory: "\(directory)/data", clientURL: clientURL, peerURL: peerURL,
+      initialCluster: "\(name)=\(peerURL)", state: "new", token: "swetcd-test")
     if let tls {
       arguments += ["--cert-file", tls.serverCertFile, "--key-file", tls.serverKeyFile, "--trusted-ca-file", tls.caFile]
       if tls.clientCertAuth { arguments.append("--client-cert-auth") }
@@ -64,6 +60,20 @@ public final class RealEtcd: @unchecked Sendable {
   /// Stops the member without blocking the concurrency pool.
   public func stopped() async {
     _ = try? await offPool { self.stop() }
+  }
+
+  /// The flags of one loopback member (shared with `RealEtcdCluster`).
+  static func memberArguments(
+    name: String, dataDirectory: String, clientURL: String, peerURL: String, initialCluster: String, state: String,
+    token: String
+  ) -> [String] {
+    [
+      "--name", name, "--data-dir", dataDirectory,
+      "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
+      "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+      "--initial-cluster", initialCluster, "--initial-cluster-state", state, "--initial-cluster-token", token,
+      "--logger", "zap", "--log-outputs", "stderr",
+    ]
   }
 
   /// etcdctl arguments that reach this member (endpoint plus TLS flags when it uses TLS).
