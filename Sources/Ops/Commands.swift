@@ -29,6 +29,18 @@ public enum OpsCommands {
     return result.succeeded ? 0 : 1
   }
 
+  /// `backup`: a verified snapshot with a manifest, then retention.
+  public static func backup(inventoryPath: String, options: Backup.Options, binaryDirectory: String) async -> Int32 {
+    guard let inventory = loadInventory(inventoryPath) else { return 2 }
+    do {
+      _ = try await Backup(inventory: inventory, options: options, binaryDirectory: binaryDirectory).run { printOut($0) }
+      return 0
+    } catch {
+      printError("backup failed: \(error.description)")
+      return 1
+    }
+  }
+
   /// `status`: the summary table of every member.
   public static func status(inventoryPath: String) async -> Int32 {
     guard let inventory = loadInventory(inventoryPath) else { return 2 }

@@ -10,9 +10,9 @@ struct SwetcdOps: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "swetcd-ops",
     abstract: "Deploy and operate swetcd or etcd clusters from an inventory, over SSH.",
-    discussion: "Exit status: 0 when the cluster is healthy, 1 when the operation failed, 2 for inventory or usage errors. Backup, restore and the membership commands are not built yet.",
+    discussion: "Exit status: 0 when the cluster is healthy, 1 when the operation failed, 2 for inventory or usage errors. Restore, upgrade and the membership commands are not built yet.",
     version: "swetcd-ops version: \(BuildInfo.version)",
-    subcommands: [Deploy.self, Status.self, Health.self, InventoryCommand.self, Version.self]
+    subcommands: [Deploy.self, Status.self, Health.self, BackupCommand.self, InventoryCommand.self, Version.self]
   )
 
   /// ArgumentParser's own usage errors exit 64; ours promise 2.
@@ -67,6 +67,36 @@ struct Deploy: AsyncParsableCommand {
     options.healthTimeout = .seconds(healthTimeout)
     let code = await OpsCommands.deploy(inventoryPath: inventory, options: options, templatesDirectory: templates)
     throw ExitCode(code)
+  }
+}
+
+struct BackupCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "backup",
+    abstract: "Save a SHA-256-verified snapshot of the cluster with a JSON manifest, then apply retention.",
+    discussion: "Files are named <cluster>-<UTC time>-rev<revision>.db, taken from the leader unless --member is given.")
+
+  @Argument(help: "The inventory YAML file.") var inventory: String
+  @Option(help: "Folder for backups (default: backups/<cluster> beside the inventory).") var to: String?
+  @Option(help: "Keep only this many newest backups in the folder.") var keep: Int?
+  @Option(help: "Delete backups older than this many days (the newest is always kept).") var maxAgeDays: Int?
+  @Option(help: "Take the snapshot from this member instead of the leader.") var member: String?
+  @Flag(help: "Test-restore the snapshot into a scratch data dir and count its keys.") var verify = false
+
+  func validate() throws {
+    if let keep, keep < 1 { throw ValidationError("--keep must be at least 1 (the new backup is always kept)") }
+    if let maxAgeDays, maxAgeDays < 1 { throw ValidationError("--max-age-days must be at least 1") }
+  }
+
+  func run() async throws {
+    var options = Backup.Options()
+    options.directory = to
+    options.keep = keep
+    options.maxAgeDays = maxAgeDays
+    options.member = member
+    options.verify = verify
+    let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+    throw ExitCode(await OpsCommands.backup(inventoryPath: inventory, options: options, binaryDirectory: binaries))
   }
 }
 
