@@ -10,6 +10,12 @@ extension EtcdClientError {
   /// etcd's message when a membership change is refused because the member asked has not been connected to
   /// every voter for the last 5 seconds (`--strict-reconfig-check`, on by default; e.g. right after a start).
   public static let unhealthyClusterMessage = "etcdserver: unhealthy cluster"
+  /// etcd's message when there is no leader (an election is under way or quorum is lost).
+  public static let noLeaderMessage = "etcdserver: no leader"
+  /// etcd's message when the cluster version does not support the call yet.
+  public static let notCapableMessage = "etcdserver: not capable"
+  /// etcd's message when the authenticated user lacks the permission.
+  public static let permissionDeniedMessage = "etcdserver: permission denied"
   /// etcd's message for a read or hash at a revision older than the last compaction.
   public static let compactedMessage = "etcdserver: mvcc: required revision has been compacted"
 

@@ -41,7 +41,7 @@ public enum EtcdClientError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .unavailable, .timedOut: return true
     case .server(_, _, let code, let message):
-      return code == .unavailable || message == "etcdserver: no leader" || message == "etcdserver: not capable"
+      return code == .unavailable || message == Self.noLeaderMessage || message == Self.notCapableMessage
     default: return false
     }
   }

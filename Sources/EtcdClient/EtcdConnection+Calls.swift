@@ -70,7 +70,7 @@ extension EtcdConnection {
       _ = try await get("health")
       return EndpointHealth(endpoint: endpoint, isHealthy: true, took: ContinuousClock.now - start, error: nil)
     } catch {
-      if case .server(_, _, _, "etcdserver: permission denied") = error {
+      if error.serverMessage == EtcdClientError.permissionDeniedMessage {
         return EndpointHealth(endpoint: endpoint, isHealthy: true, took: ContinuousClock.now - start, error: nil)
       }
       return EndpointHealth(endpoint: endpoint, isHealthy: false, took: ContinuousClock.now - start, error: error.description)

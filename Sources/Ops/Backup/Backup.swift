@@ -30,7 +30,9 @@ public struct Backup: Sendable {
   }
 
   public var directory: String {
-    options.directory ?? "\((inventory.file as NSString).deletingLastPathComponent.isEmpty ? "." : (inventory.file as NSString).deletingLastPathComponent)/backups/\(inventory.cluster.name)"
+    if let directory = options.directory { return directory }
+    let inventoryFolder = URL(fileURLWithPath: inventory.file).deletingLastPathComponent().path
+    return "\(inventoryFolder)/backups/\(inventory.cluster.name)"
   }
 
   /// Takes the backup; prints progress through `say`. Returns the manifest of the new backup.
@@ -111,7 +113,7 @@ public struct Backup: Sendable {
         .init(name: $0.name, id: etcdIDString($0.id), peerURLs: $0.peerURLs, clientURLs: $0.clientURLs, isLearner: $0.isLearner)
       },
       versions: versions, databaseSHA256: saved.databaseSHA256, databaseBytes: saved.databaseBytes,
-      fileSHA256: Deployer.fileSHA256(path) ?? "", fileBytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
+      fileSHA256: SHA256Hex.ofFile(path) ?? "", fileBytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
       verifiedKeys: verifiedKeys)
     say("saved \(path) (\(manifest.fileBytes) bytes, revision \(revision), database sha256 \(saved.databaseSHA256.prefix(16))...)")
     do {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PKI
 
@@ -76,7 +75,7 @@ extension Deployer {
   /// Names every address and name the member is reached by, plus loopback.
   static func request(for member: Member, profile: CertificateProfile) -> CertificateRequest {
     let address = member.host.address
-    let isIP = RenderContext.listenAddress(for: address) != "0.0.0.0"
+    let isIP = RenderContext.isIPLiteral(address)
     var dns = [member.name, "localhost"]
     if !member.facts.hostname.isEmpty { dns.append(member.facts.hostname) }
     if !isIP { dns.append(address) }
@@ -106,7 +105,7 @@ extension Deployer {
           if options.dryRun { changes.append("push \(remote) (to be issued)"); continue }
           throw .fileFailed(host: "controller", path: local, message: "missing; the certs phase could not create it")
         }
-        if try await member.connection.sha256(of: remote) == Self.sha256(data) { continue }
+        if try await member.connection.sha256(of: remote) == SHA256Hex.of(data) { continue }
         if !options.dryRun { try await member.connection.writeFile(data, to: remote, mode: mode, owner: owner) }
         changes.append("pushed \(remote)")
       }
@@ -138,7 +137,7 @@ extension Deployer {
       var changes: [String] = []
       for (local, remote, isServer) in [(member.serverBinary, member.paths.serverBinary, true),
                                         (member.ctlBinary, member.paths.ctlBinary, false)] {
-        guard let localHash = Self.fileSHA256(local) else {
+        guard let localHash = SHA256Hex.ofFile(local) else {
           throw .fileFailed(host: "controller", path: local,
                             message: "not found; build it (swift build -c release) or set cluster.binary / ctl_binary")
         }
@@ -220,15 +219,4 @@ extension Deployer {
     }
   }
 
-  // MARK: helpers
-
-  static func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
-
-  static func fileSHA256(_ path: String) -> String? {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-    defer { try? handle.close() }
-    var hasher = SHA256()
-    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-  }
 }

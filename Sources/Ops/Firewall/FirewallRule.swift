@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// One port a member must open, and from where.
@@ -17,7 +16,7 @@ public struct FirewallRule: Sendable, Hashable {
   /// up-to-date rule from a stale one without parsing each backend's rule syntax.
   public func tag(cluster: String) -> String {
     let spec = "\(purpose.rawValue)|\(port)|\(sources.joined(separator: ","))"
-    let digest = SHA256.hash(data: Data(spec.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+    let digest = SHA256Hex.of(Data(spec.utf8)).prefix(8)
     return "swetcd-ops \(cluster) \(purpose.rawValue) \(digest)"
   }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// This machine as a host (`connection: local`): commands run with /bin/sh, files are written directly.
@@ -55,15 +54,14 @@ public struct LocalConnection: HostConnection {
     }
     try await writeFile(data, to: path, mode: mode, owner: owner)
     progress?(data.count, data.count)
-    let expected = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    guard try await sha256(of: path) == expected else {
+    guard try await sha256(of: path) == SHA256Hex.of(data) else {
       throw .fileFailed(host: hostName, path: path, message: "SHA-256 after writing does not match \(localPath); check the disk")
     }
   }
 
   public func sha256(of path: String) async throws(OpsError) -> String? {
     guard let data = try await readFile(path) else { return nil }
-    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    return SHA256Hex.of(data)
   }
 
   public func close() async {}

@@ -81,7 +81,7 @@ enum SpawnedCommand {
     }
     let timedOut = Collected()
     let watchdog = DispatchWorkItem {
-      timedOut.set(Data(), isError: false)
+      timedOut.markTimedOut()
       kill(-pid, SIGKILL)
     }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
@@ -94,7 +94,7 @@ enum SpawnedCommand {
     }
     watchdog.cancel()
     let exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return Outcome(stdout: collected.stdout, stderr: collected.stderr, status: exit, timedOut: timedOut.wasSet)
+    return Outcome(stdout: collected.stdout, stderr: collected.stderr, status: exit, timedOut: timedOut.didTimeOut)
   }
 
   private static func readAll(_ fd: Int32) -> Data {
@@ -117,18 +117,14 @@ enum SpawnedCommand {
     }
   }
 
-  /// Results written by reader threads.
+  /// Results written by the reader threads and the watchdog.
   private final class Collected: @unchecked Sendable {
     private let lock = NSLock()
-    private var out = Data(), err = Data(), flagged = false
-    func set(_ data: Data, isError: Bool) {
-      lock.withLock {
-        if isError { err = data } else { out = data }
-        flagged = true
-      }
-    }
+    private var out = Data(), err = Data(), timedOut = false
+    func set(_ data: Data, isError: Bool) { lock.withLock { if isError { err = data } else { out = data } } }
+    func markTimedOut() { lock.withLock { timedOut = true } }
     var stdout: Data { lock.withLock { out } }
     var stderr: Data { lock.withLock { err } }
-    var wasSet: Bool { lock.withLock { flagged } }
+    var didTimeOut: Bool { lock.withLock { timedOut } }
   }
 }

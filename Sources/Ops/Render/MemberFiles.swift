@@ -99,9 +99,15 @@ public enum RenderContext {
 
   /// etcd binds only to IP addresses: a DNS-named host listens on every interface.
   static func listenAddress(for address: String) -> String {
-    if address.contains(":") { return "[\(address)]" }
-    let parts = address.split(separator: ".")
-    return parts.count == 4 && parts.allSatisfy({ UInt8($0) != nil }) ? address : "0.0.0.0"
+    guard isIPLiteral(address) else { return "0.0.0.0" }
+    return address.contains(":") ? "[\(address)]" : address
+  }
+
+  /// An IPv6 address, or a dotted-quad IPv4 address (not a DNS name).
+  static func isIPLiteral(_ address: String) -> Bool {
+    if address.contains(":") { return true }
+    let parts = address.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
   }
 
   static func isLoopback(_ address: String) -> Bool {
