@@ -71,3 +71,6 @@ public struct EndpointHealth: Sendable, Hashable {
 
 /// IDs print as lowercase hex without padding, as etcd prints them.
 public func etcdIDString(_ id: UInt64) -> String { String(id, radix: 16) }
+
+/// `Member` under a name that does not collide with other modules' member types.
+public typealias ClusterMember = Member

@@ -98,19 +98,9 @@ public final class Deployer: Sendable {
   private func connect(_ host: HostSpec) async -> Member? {
     reporter.update(host.name, "connecting", transient: true)
     do {
-      let connection: any HostConnection
-      switch host.connection {
-      case .local: connection = LocalConnection(hostName: host.name)
-      case .ssh: connection = try await SSHConnection.connect(to: host, acceptNewHostKeys: options.acceptNewHostKeys)
-      }
       reporter.update(host.name, "gathering facts", transient: true)
-      let serverBinary = host.node.binary ?? "\(options.defaultBinaryDirectory)/swetcd"
-      let ctlBinary = host.node.ctlBinary ?? "\(options.defaultBinaryDirectory)/swetcdctl"
-      let paths = MemberPaths(host: host, server: inventory.cluster.server)
-      let facts = try await FactsProbe.gather(host: host, serverBinary: paths.serverBinary, connection: connection)
-      var member = Member(host: host, connection: connection, facts: facts, paths: paths,
-                          serverBinary: serverBinary, ctlBinary: ctlBinary)
-      member.wasRunning = try await member.service(choice: host.node.service).isRunning()
+      let member = try await Member.connect(to: host, inventory: inventory, binaryDirectory: options.defaultBinaryDirectory,
+                                            acceptNewHostKeys: options.acceptNewHostKeys)
       record(member.name, "facts", .ok, [])
       return member
     } catch {

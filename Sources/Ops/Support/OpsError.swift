@@ -14,6 +14,12 @@ public enum OpsError: Error, CustomStringConvertible, Sendable {
   case connectionFailed(host: String, message: String)
   /// Reading or writing a file on a host failed.
   case fileFailed(host: String, path: String, message: String)
+  /// A guardrail refused the operation; `reason` says why and what to do.
+  case refused(reason: String)
+  /// A destructive step was not confirmed.
+  case notConfirmed(action: String, reason: String)
+  /// The cluster did not reach the expected state; `resume` says where it stopped and how to go on.
+  case stopped(step: String, message: String, resume: String)
 
   public var description: String {
     switch self {
@@ -30,6 +36,12 @@ public enum OpsError: Error, CustomStringConvertible, Sendable {
       return "\(host): \(message)"
     case .fileFailed(let host, let path, let message):
       return "\(host): \(path): \(message)"
+    case .refused(let reason):
+      return "refused: \(reason)"
+    case .notConfirmed(let action, let reason):
+      return "not confirmed: refusing to \(action) because \(reason); pass --yes to confirm non-interactively"
+    case .stopped(let step, let message, let resume):
+      return "stopped at \(step): \(message)\n\(resume)"
     }
   }
 }

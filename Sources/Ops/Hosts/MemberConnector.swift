@@ -1,0 +1,61 @@
+import Foundation
+
+extension Member {
+  /// Connects to a host (SSH or local), gathers its facts and whether its server runs: the start of every
+  /// command that acts on hosts.
+  /// - Parameter binaryDirectory: where the default swetcd/swetcdctl binaries are (this tool's own folder).
+  static func connect(to host: HostSpec, inventory: Inventory, binaryDirectory: String,
+                      acceptNewHostKeys: Bool) async throws(OpsError) -> Member {
+    let connection: any HostConnection
+    switch host.connection {
+    case .local: connection = LocalConnection(hostName: host.name)
+    case .ssh: connection = try await SSHConnection.connect(to: host, acceptNewHostKeys: acceptNewHostKeys)
+    }
+    do {
+      let paths = MemberPaths(host: host, server: inventory.cluster.server)
+      let facts = try await FactsProbe.gather(host: host, serverBinary: paths.serverBinary, connection: connection)
+      var member = Member(host: host, connection: connection, facts: facts, paths: paths,
+                          serverBinary: host.node.binary ?? "\(binaryDirectory)/swetcd",
+                          ctlBinary: host.node.ctlBinary ?? "\(binaryDirectory)/swetcdctl")
+      member.wasRunning = try await member.service(choice: host.node.service).isRunning()
+      return member
+    } catch {
+      await connection.close()
+      throw error
+    }
+  }
+}
+
+/// The hosts a day-2 command has connected to, closed together at the end (a session freed while the process
+/// exits races OpenSSL's own cleanup, so every command closes what it opened).
+final class ConnectedMembers: @unchecked Sendable {
+  private let lock = NSLock()
+  private var members: [String: Member] = [:]
+  let inventory: Inventory
+  let binaryDirectory: String
+  let acceptNewHostKeys: Bool
+
+  init(inventory: Inventory, binaryDirectory: String, acceptNewHostKeys: Bool) {
+    self.inventory = inventory
+    self.binaryDirectory = binaryDirectory
+    self.acceptNewHostKeys = acceptNewHostKeys
+  }
+
+  /// The connected member for `host`, connecting on first use.
+  func member(_ host: HostSpec) async throws(OpsError) -> Member {
+    if let known = lock.withLock({ members[host.name] }) { return known }
+    let member = try await Member.connect(to: host, inventory: inventory, binaryDirectory: binaryDirectory,
+                                          acceptNewHostKeys: acceptNewHostKeys)
+    lock.withLock { members[host.name] = member }
+    return member
+  }
+
+  /// Keeps an updated copy (e.g. after its service state changed).
+  func update(_ member: Member) { lock.withLock { members[member.name] = member } }
+
+  func closeAll() async {
+    let all = lock.withLock { Array(members.values) }
+    for member in all { await member.connection.close() }
+    lock.withLock { members.removeAll() }
+  }
+}
