@@ -58,6 +58,9 @@ public struct ClusterSpec: Sendable, Hashable {
   public var fsyncWarnMilliseconds: Int
   /// Client-port sources the firewall admits (CIDRs); empty admits any source.
   public var allowedClients: [String]
+  /// Folder on each host for scheduled snapshots and data-dir archives (`backup_dir`, default
+  /// `/var/lib/swetcd-backups/<name>`).
+  public var backupDirectory: String = ""
 }
 
 /// Settings that a host may override (cluster defaults, then group, then host).

@@ -5,7 +5,7 @@ import Yams
 public enum InventoryLoader {
   static let topKeys = ["cluster", "ssh", "groups", "hosts"]
   static let clusterKeys = ["name", "token", "server", "tls", "pki_dir", "ca_cert", "ca_key", "max_clock_offset_ms",
-                            "min_free_disk_mb", "fsync_warn_ms", "allowed_clients"] + NodeOverrides.keys
+                            "min_free_disk_mb", "fsync_warn_ms", "allowed_clients", "backup_dir"] + NodeOverrides.keys
   static let groupKeys = ["connection", "ssh"] + NodeOverrides.keys
   static let hostKeys = ["name", "address", "group", "connection", "ssh"] + NodeOverrides.keys
 
@@ -99,7 +99,11 @@ public enum InventoryLoader {
       fields.error(entries["ca_cert"] ?? entries["ca_key"], caCert == nil ? "cluster.ca_cert" : "cluster.ca_key",
                    "give both ca_cert and ca_key to use your own CA, or neither to have one generated")
     }
-    let spec = ClusterSpec(
+    let backupDirectory = fields.string(entries["backup_dir"], "cluster.backup_dir") ?? "/var/lib/swetcd-backups/\(clusterName)"
+    if !backupDirectory.hasPrefix("/") {
+      fields.error(entries["backup_dir"], "cluster.backup_dir", "\"\(backupDirectory)\" must be an absolute path on the hosts")
+    }
+    var spec = ClusterSpec(
       name: clusterName,
       token: fields.string(entries["token"], "cluster.token") ?? clusterName,
       server: server,
@@ -110,6 +114,7 @@ public enum InventoryLoader {
       minFreeDiskMegabytes: fields.int(entries["min_free_disk_mb"], "cluster.min_free_disk_mb", range: 0...10_000_000) ?? 1024,
       fsyncWarnMilliseconds: fields.int(entries["fsync_warn_ms"], "cluster.fsync_warn_ms", range: 1...10_000) ?? 10,
       allowedClients: fields.stringList(entries["allowed_clients"], "cluster.allowed_clients") ?? [])
+    spec.backupDirectory = backupDirectory
     return (name == nil ? nil : spec, defaults)
   }
 
