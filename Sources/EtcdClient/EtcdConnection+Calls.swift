@@ -50,6 +50,20 @@ extension EtcdConnection {
       count: response.count, more: response.more)
   }
 
+  /// How many keys exist (a count-only Range over the whole key space, as `etcdctl get "" --from-key
+  /// --count-only` asks), at `revision` (0: now), with the cluster's current revision.
+  public func countKeys(revision: Int64 = 0) async throws(EtcdClientError) -> (count: Int64, revision: Int64) {
+    var request = Etcdserverpb_RangeRequest()
+    request.key = Data([0])
+    request.rangeEnd = Data([0])
+    request.countOnly = true
+    request.revision = revision
+    let response = try await call("Range") {
+      try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options)
+    }
+    return (response.count, response.header.revision)
+  }
+
   /// KV.Put; returns the revision of the write.
   @discardableResult
   public func put(_ key: String, _ value: String) async throws(EtcdClientError) -> Int64 {

@@ -14,6 +14,7 @@ struct SwetcdOps: AsyncParsableCommand {
     version: "swetcd-ops version: \(BuildInfo.version)",
     subcommands: [
       Deploy.self, Status.self, Health.self, BackupCommand.self,
+      AddMember.self, RemoveMember.self, ReplaceMember.self, RestoreCommand.self,
       InventoryCommand.self, Version.self,
     ]
   )

@@ -1,3 +1,4 @@
+import EtcdClient
 import Foundation
 import Testing
 import TestSupport
@@ -15,6 +16,8 @@ enum ServerUnderTest: String, Sendable {
   }
 
   var serviceName: String { self == .etcd ? "etcd" : "swetcd" }
+  /// The inventory's default data dir for this server.
+  var dataDirectory: String { self == .etcd ? "/var/lib/etcd" : "/var/lib/swetcd" }
 }
 
 /// Test hosts plus an inventory for them and helpers to run swetcd-ops and the real etcdctl against them.
@@ -49,10 +52,12 @@ final class DeployScenario: @unchecked Sendable {
     try? FileManager.default.removeItem(atPath: workspace)
   }
 
-  func writeInventory(knownHosts: String, extra: String = "") throws {
+  /// Writes the inventory listing `only` these hosts (default: all of them).
+  func writeInventory(knownHosts: String? = nil, extra: String = "", only: [String]? = nil) throws {
+    let knownHosts = knownHosts ?? hosts.knownHostsPath
     var text = "cluster:\n  name: e2e\n" + server.inventoryLines + "  tls: true\n  pki_dir: \(pki)\n  min_free_disk_mb: 50\n  fsync_warn_ms: 1000\n" + extra
     text += "ssh:\n  user: root\n  key: \(hosts.keyPath)\n  known_hosts: \(knownHosts)\n  agent: false\nhosts:\n"
-    for host in hosts.hosts { text += "  - { name: \(host.name), address: \(host.address) }\n" }
+    for host in hosts.hosts where only?.contains(host.name) ?? true { text += "  - { name: \(host.name), address: \(host.address) }\n" }
     try text.write(toFile: inventoryPath, atomically: true, encoding: .utf8)
   }
 
@@ -63,12 +68,33 @@ final class DeployScenario: @unchecked Sendable {
   }
 
   /// The real etcdctl 3.4 against every member through TLS with the tool's client certificate.
-  func etcdctl(_ arguments: [String]) async throws -> ProcessOutput {
-    let endpoints = hosts.hosts.map { "https://\($0.address):2379" }.joined(separator: ",")
+  func etcdctl(_ arguments: [String], on names: [String]? = nil) async throws -> ProcessOutput {
+    let endpoints = endpoints(names).joined(separator: ",")
     return try await ChildProcess.runDetached(RealEtcd.etcdctl!, [
       "--endpoints=\(endpoints)", "--cacert=\(pki)/ca.crt", "--cert=\(pki)/client/root.crt",
       "--key=\(pki)/client/root.key", "--dial-timeout=3s", "--command-timeout=10s",
     ] + arguments, environment: ["ETCDCTL_API": "3"], timeout: 60)
+  }
+}
+
+extension DeployScenario {
+  /// Client URLs of these hosts (default: all).
+  func endpoints(_ names: [String]? = nil) -> [String] {
+    hosts.hosts.filter { names?.contains($0.name) ?? true }.map { "https://\($0.address):2379" }
+  }
+
+  /// A Swift client with the tool's client certificate.
+  func client(_ names: [String]? = nil) throws -> EtcdClient {
+    try EtcdClient(endpoints: endpoints(names),
+                   tls: EtcdTLS(caFile: "\(pki)/ca.crt", certFile: "\(pki)/client/root.crt", keyFile: "\(pki)/client/root.key"),
+                   callTimeout: .seconds(10))
+  }
+
+  /// Kills a member's supervisor and server at once (a crash, not a stop).
+  func crashServer(on host: String) async throws {
+    let pidFile = "/var/log/swetcd/\(server.serviceName).pid"
+    let output = try await exec(on: host, ["sh", "-c", "p=$(cat \(pidFile)); kill -9 $p $(pgrep -P $p); rm -f \(pidFile)"])
+    try #require(output.status == 0, "\(output.stderr)")
   }
 }
 

@@ -100,6 +100,20 @@ public struct Backup: Sendable {
         throw error
       }
     }
+    // The database's own revision (when the ctl binary can read it), then the live keys and HashKV at exactly
+    // that revision: what a restore of this file must give back.
+    var exactRevision = options.verify
+    if !exactRevision, let read = try? SnapshotVerifier(ctl: ctlBinary).status(path: incoming) {
+      revision = read.revision
+      exactRevision = true
+    }
+    var keys: Int64?
+    var hash: UInt32?
+    if exactRevision {
+      keys = try? await connection.countKeys(revision: revision).count
+      hash = try? await connection.hashKV(revision: revision).hash
+      if let keys { say("\(keys) keys at revision \(revision)\(hash.map { ", HashKV \($0)" } ?? "")") }
+    }
     let name = BackupRetention.fileName(cluster: inventory.cluster.name, date: now, revision: revision)
     let path = "\(folder)/\(name)"
     guard rename(incoming, path) == 0 else {
@@ -114,7 +128,7 @@ public struct Backup: Sendable {
       },
       versions: versions, databaseSHA256: saved.databaseSHA256, databaseBytes: saved.databaseBytes,
       fileSHA256: SHA256Hex.ofFile(path) ?? "", fileBytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
-      verifiedKeys: verifiedKeys)
+      verifiedKeys: verifiedKeys, keys: keys, hashKV: hash)
     say("saved \(path) (\(manifest.fileBytes) bytes, revision \(revision), database sha256 \(saved.databaseSHA256.prefix(16))...)")
     do {
       try AtomicFile.write(try manifest.encoded(), to: path.replacingOccurrences(of: ".db", with: ".json"), mode: 0o600)
@@ -148,19 +162,34 @@ public struct Backup: Sendable {
 struct SnapshotVerifier {
   let ctl: String
 
-  /// Returns the number of keys and the database's revision; throws when the snapshot does not restore.
+  /// Returns etcdctl's TOTAL KEYS (stored key revisions) and the database's revision; throws when the snapshot
+  /// does not restore.
   func verify(path: String) throws(OpsError) -> (keys: Int, revision: Int64) {
+    try read(path: path, restore: true)
+  }
+
+  /// Only reads the snapshot's status (its revision and stored key revisions), without a test restore.
+  func status(path: String) throws(OpsError) -> (keys: Int, revision: Int64) {
+    try read(path: path, restore: false)
+  }
+
+  private func read(path: String, restore: Bool) throws(OpsError) -> (keys: Int, revision: Int64) {
     guard FileManager.default.isExecutableFile(atPath: ctl) else {
       throw .fileFailed(host: "controller", path: ctl, message: "cannot verify: the ctl binary is missing (set ctl_binary in the inventory)")
     }
     let scratch = NSTemporaryDirectory() + "swetcd-verify-\(UInt32.random(in: 0...UInt32.max))"
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     let quoted = shellQuote(path)
-    let commands = """
+    var commands = """
       set -e
       ETCDCTL_API=3 \(shellQuote(ctl)) snapshot status \(quoted) -w json
-      ETCDCTL_API=3 \(shellQuote(ctl)) snapshot restore \(quoted) --data-dir \(shellQuote(scratch + "/data")) --name verify --initial-cluster verify=http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 >/dev/null 2>&1 || { echo "restore failed" >&2; exit 3; }
+
       """
+    if restore {
+      commands += """
+        ETCDCTL_API=3 \(shellQuote(ctl)) snapshot restore \(quoted) --data-dir \(shellQuote(scratch + "/data")) --name verify --initial-cluster verify=http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 >/dev/null 2>&1 || { echo "restore failed" >&2; exit 3; }
+        """
+    }
     let outcome: SpawnedCommand.Outcome
     do { outcome = try SpawnedCommand.run(commands, stdin: nil, timeoutSeconds: 300) } catch {
       throw .commandFailed(host: "controller", command: "\(ctl) snapshot status", status: -1, stderr: "\(error)")

@@ -29,8 +29,12 @@ public struct BackupManifest: Codable, Sendable, Hashable {
   /// SHA-256 of the whole file as written, to check it later.
   public var fileSHA256: String
   public var fileBytes: Int
-  /// Set when `--verify` restored it into a scratch data dir and counted its keys.
+  /// Set when `--verify` restored it into a scratch data dir: etcdctl's TOTAL KEYS (stored revisions of keys).
   public var verifiedKeys: Int?
+  /// Live keys at `revision`, counted on the source member; restores are checked against it.
+  public var keys: Int64?
+  /// The source member's HashKV at `revision`; a restored member must give the same.
+  public var hashKV: UInt32?
 
   public func encoded() throws -> Data {
     let encoder = JSONEncoder()

@@ -17,6 +17,11 @@ public struct DeployOptions: Sendable {
   /// Where the default swetcd/swetcdctl binaries are (the folder of this tool's own executable by default).
   public var defaultBinaryDirectory: String
 
+  /// Act on these inventory hosts only (nil: all). Day-2 commands deploy one joining host this way.
+  public var targetHosts: Set<String>?
+  /// Bootstrap values to render for these hosts instead of the inventory's (joining a running cluster, or a restore).
+  public var bootstrap: [String: BootstrapValues] = [:]
+
   public init(defaultBinaryDirectory: String) { self.defaultBinaryDirectory = defaultBinaryDirectory }
 
   public func runs(_ phase: DeployPhase) -> Bool {

@@ -160,7 +160,9 @@ extension Deployer {
 
   func configPhase(_ member: Member) async -> Member {
     await step(member, .config) { member throws(OpsError) in
-      let context = RenderContext.make(inventory: inventory, host: member.host, members: inventory.hosts, state: .new)
+      let currentConfig = try await member.connection.readFile(member.paths.config).map { String(decoding: $0, as: UTF8.self) }
+      let context = RenderContext.make(inventory: inventory, host: member.host, members: inventory.hosts, state: .new,
+                                       bootstrap: bootstrapValues(for: member, currentConfig: currentConfig))
       let files: [(String, String, Int, Bool)] = [
         ("etcd.conf", member.paths.config, 0o644, true),
         ("etcd.service", member.paths.unit, 0o644, true),
@@ -180,6 +182,15 @@ extension Deployer {
       if !options.dryRun { try await verifyUnit(member) }
       return changes
     }
+  }
+
+  /// A joining member's values; else, for a member that already has data, the values its file has (etcd ignores
+  /// them once initialized, so re-rendering them from today's inventory would only restart it for nothing);
+  /// else nil (the inventory's: a new cluster of all hosts).
+  func bootstrapValues(for member: Member, currentConfig: String?) -> BootstrapValues? {
+    if let joining = options.bootstrap[member.name] { return joining }
+    if member.facts.dataDirectory == .member, let currentConfig { return BootstrapValues.parse(config: currentConfig) }
+    return nil
   }
 
   /// `systemd-analyze verify` on the rendered unit where the host has it (also where systemd is not running).

@@ -24,7 +24,7 @@ public final class Deployer: Sendable {
   }
 
   public func run() async -> Result {
-    reporter.begin(hosts: inventory.hosts.map(\.name))
+    reporter.begin(hosts: targetHosts.map(\.name))
     let members = await connectAndGatherFacts()
     let result = await runPhases(members)
     // Close every session before returning: a session freed while the process exits races OpenSSL's own cleanup.
@@ -35,9 +35,11 @@ public final class Deployer: Sendable {
 
   private func runPhases(_ connected: [Member]) async -> Result {
     var members = connected
-    guard members.count == inventory.hosts.count, members.allSatisfy({ $0.failure == nil }) else {
+    guard members.count == targetHosts.count, members.allSatisfy({ $0.failure == nil }) else {
       return finish(members: members, healthy: false)
     }
+    members = await refuseNewcomers(members)
+    if members.contains(where: { $0.failure != nil }) { return finish(members: members, healthy: false) }
     if options.runs(.preflight), !(await preflight(members)) { return finish(members: members, healthy: false) }
 
     let steps: [(DeployPhase, @Sendable (Member) async -> Member)] = [
@@ -71,6 +73,12 @@ public final class Deployer: Sendable {
     return finish(members: members, healthy: healthy && members.allSatisfy { $0.failure == nil })
   }
 
+  /// The hosts this run acts on.
+  var targetHosts: [HostSpec] {
+    guard let names = options.targetHosts else { return inventory.hosts }
+    return inventory.hosts.filter { names.contains($0.name) }
+  }
+
   private func finish(members: [Member], healthy: Bool) -> Result {
     let all = outcomes.all
     let counts = OutcomeCounts(all)
@@ -85,7 +93,7 @@ public final class Deployer: Sendable {
 
   private func connectAndGatherFacts() async -> [Member] {
     let results: [Member?] = await withTaskGroup(of: (Int, Member?).self) { group in
-      for (index, host) in inventory.hosts.enumerated() {
+      for (index, host) in targetHosts.enumerated() {
         group.addTask { (index, await self.connect(host)) }
       }
       var collected: [(Int, Member?)] = []
@@ -108,6 +116,31 @@ public final class Deployer: Sendable {
       reporter.update(host.name, "FAILED: \(error.description)")
       reporter.message("\(host.name): \(error.description)")
       return nil
+    }
+  }
+
+  // MARK: Newcomers
+
+  /// A host with no data that the running members did not bootstrap with cannot start as part of a "new" cluster:
+  /// it would wait forever for a quorum of its own. It joins with add-member (learner-first) instead.
+  private func refuseNewcomers(_ members: [Member]) async -> [Member] {
+    let initialized = members.filter { $0.facts.dataDirectory == .member }
+    guard !initialized.isEmpty else { return members }
+    var bootstrapped = Set<String>()
+    for member in initialized {
+      guard let data = try? await member.connection.readFile(member.paths.config),
+            let values = BootstrapValues.parse(config: String(decoding: data, as: UTF8.self)) else { continue }
+      bootstrapped.formUnion(values.memberNames)
+      bootstrapped.insert(member.name)
+    }
+    return members.map { member in
+      var member = member
+      if member.facts.dataDirectory != .member, options.bootstrap[member.name] == nil, !bootstrapped.contains(member.name) {
+        member.failure = "\(member.name) is new but the cluster already runs (\(initialized.map(\.name).joined(separator: ", ")) have data): add it with `swetcd-ops add-member \(inventory.file) --host \(member.name)`, which joins it learner-first to the current membership"
+        record(member.name, "preflight", .failed, [member.failure!])
+        reporter.message(member.failure!)
+      }
+      return member
     }
   }
 

@@ -29,7 +29,7 @@ public enum FactsProbe {
       echo "disk_free_kb=$(df -Pk "$d" | awk 'NR==2 {print $4}')"
       if [ ! -d \(data) ]; then echo data=absent
       elif [ -d \(data)/member/wal ] || [ -d \(data)/member/snap ]; then echo data=member
-      elif [ -z "$(ls -A \(data))" ]; then echo data=empty
+      elif [ -z "$(ls -A \(data) | grep -vx \(MembershipSteps.asideFolder))" ]; then echo data=empty
       else echo data=other; fi
       if command -v ss >/dev/null; then
         ss -Hltnp | awk '{n=split($4,a,":"); p=$0; sub(/.*users:\\(\\("/,"",p); sub(/".*/,"",p); if ($0 !~ /users:/) p="?"; print "listen=" a[n] " " p}'

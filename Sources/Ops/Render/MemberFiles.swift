@@ -43,13 +43,48 @@ public enum InitialClusterState: String, Sendable {
   case new, existing
 }
 
+/// The `--initial-*` settings a member bootstraps with. etcd reads them only while its data dir is empty.
+public struct BootstrapValues: Sendable, Hashable {
+  public var initialCluster: String
+  public var state: InitialClusterState
+  public var token: String
+
+  public init(initialCluster: String, state: InitialClusterState, token: String) {
+    self.initialCluster = initialCluster
+    self.state = state
+    self.token = token
+  }
+
+  /// The member names listed in the initial cluster.
+  public var memberNames: Set<String> {
+    Set(initialCluster.split(separator: ",").compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+  }
+
+  /// The values in a rendered etcd.conf (nil when any is missing).
+  public static func parse(config: String) -> BootstrapValues? {
+    var values: [String: String] = [:]
+    for line in config.split(separator: "\n") {
+      guard let equals = line.firstIndex(of: "="), line.hasPrefix("ETCD_INITIAL_CLUSTER") else { continue }
+      var value = String(line[line.index(after: equals)...])
+      if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+      values[String(line[..<equals])] = value
+    }
+    guard let cluster = values["ETCD_INITIAL_CLUSTER"], let stateText = values["ETCD_INITIAL_CLUSTER_STATE"],
+          let state = InitialClusterState(rawValue: stateText), let token = values["ETCD_INITIAL_CLUSTER_TOKEN"] else { return nil }
+    return BootstrapValues(initialCluster: cluster, state: state, token: token)
+  }
+}
+
 /// Builds the values the templates see for one member. Keys are snake_case, as in the shipped templates.
 public enum RenderContext {
   /// - Parameters:
   ///   - members: the hosts listed in ETCD_INITIAL_CLUSTER (all hosts at bootstrap; the current members plus this
   ///     one when joining).
+  ///   - bootstrap: the ETCD_INITIAL_* values to render instead of the inventory's (a joining member's, or the
+  ///     values an initialized member already has: they are read only at bootstrap).
   public static func make(
-    inventory: Inventory, host: HostSpec, members: [HostSpec], state: InitialClusterState
+    inventory: Inventory, host: HostSpec, members: [HostSpec], state: InitialClusterState,
+    bootstrap: BootstrapValues? = nil
   ) -> [String: Any] {
     let cluster = inventory.cluster
     let tls = cluster.tls
@@ -83,10 +118,10 @@ public enum RenderContext {
     ]
     let clusterContext: [String: Any] = [
       "name": cluster.name,
-      "token": cluster.token,
+      "token": bootstrap?.token ?? cluster.token,
       "tls": tls,
-      "state": state.rawValue,
-      "initial_cluster": members.map { "\($0.name)=\($0.peerURL(tls: tls))" }.joined(separator: ","),
+      "state": bootstrap?.state.rawValue ?? state.rawValue,
+      "initial_cluster": bootstrap?.initialCluster ?? members.map { "\($0.name)=\($0.peerURL(tls: tls))" }.joined(separator: ","),
     ]
     return [
       "cluster": clusterContext,

@@ -20,6 +20,8 @@ public enum OpsError: Error, CustomStringConvertible, Sendable {
   case notConfirmed(action: String, reason: String)
   /// The cluster did not reach the expected state; `resume` says where it stopped and how to go on.
   case stopped(step: String, message: String, resume: String)
+  /// Several hosts failed at once (each line names its host).
+  case several([OpsError])
 
   public var description: String {
     switch self {
@@ -42,6 +44,8 @@ public enum OpsError: Error, CustomStringConvertible, Sendable {
       return "not confirmed: refusing to \(action) because \(reason); pass --yes to confirm non-interactively"
     case .stopped(let step, let message, let resume):
       return "stopped at \(step): \(message)\n\(resume)"
+    case .several(let errors):
+      return errors.map(\.description).joined(separator: "\n")
     }
   }
 }
