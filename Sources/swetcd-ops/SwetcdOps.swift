@@ -16,6 +16,7 @@ struct SwetcdOps: AsyncParsableCommand {
       Deploy.self, Status.self, Health.self, BackupCommand.self,
       AddMember.self, RemoveMember.self, ReplaceMember.self, RestoreCommand.self,
       InventoryCommand.self, Version.self,
+      RestartCommand.self, UpgradeCommand.self, DefragCommand.self, CompactCommand.self,
     ]
   )
 
