@@ -15,8 +15,8 @@ struct SwetcdOps: AsyncParsableCommand {
     subcommands: [
       Deploy.self, Status.self, Health.self, BackupCommand.self,
       AddMember.self, RemoveMember.self, ReplaceMember.self, RestoreCommand.self,
-      InventoryCommand.self, Version.self,
       RestartCommand.self, UpgradeCommand.self, DefragCommand.self, CompactCommand.self,
+      InventoryCommand.self, Version.self,
     ]
   )
 

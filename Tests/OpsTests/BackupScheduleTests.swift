@@ -153,9 +153,9 @@ import TestSupport
 
   /// The shorthands' forms used where a host has no systemd-analyze are the ones systemd itself prints.
   @Test(.enabled(if: ChildProcess.which("systemd-analyze") != nil, "systemd-analyze is not installed"))
-  func shorthandFormsMatchSystemdAnalyze() throws {
+  func shorthandFormsMatchSystemdAnalyze() async throws {
     for shorthand in ["hourly", "daily", "weekly"] {
-      let output = try ChildProcess.run(ChildProcess.which("systemd-analyze")!, ["calendar", shorthand], environment: ["LC_ALL": "C"])
+      let output = try await ChildProcess.runDetached(ChildProcess.which("systemd-analyze")!, ["calendar", shorthand], environment: ["LC_ALL": "C"])
       #expect(output.status == 0)
       let spec = try BackupScheduleSpec(shorthand)
       #expect(BackupScheduleSpec.normalizedForm(fromAnalyzeOutput: output.stdout) == spec.knownNormalizedForm)
@@ -282,7 +282,7 @@ struct BackupScriptTests {
     #expect(!left.contains(firstSnapshots.first ?? ""), "the oldest snapshot is the one removed")
     for name in left {
       #expect(name.hasPrefix("loc-s1-") && name.hasSuffix("Z.db"), "\(name)")
-      let status = try ChildProcess.run(RealEtcd.etcdctl!, ["snapshot", "status", "\(backups)/\(name)", "-w", "json"], environment: ["ETCDCTL_API": "3"])
+      let status = try await ChildProcess.runDetached(RealEtcd.etcdctl!, ["snapshot", "status", "\(backups)/\(name)", "-w", "json"], environment: ["ETCDCTL_API": "3"])
       #expect(status.status == 0 && status.stdout.contains("\"revision\""), "\(status.stderr)")
       let mode = try FileManager.default.attributesOfItem(atPath: "\(backups)/\(name)")[.posixPermissions] as? Int
       #expect(mode == 0o600)
@@ -292,11 +292,11 @@ struct BackupScriptTests {
 
 /// The flags of the new modes are checked before anything is read or connected: usage errors exit 2.
 @Suite struct BackupScheduleCommandLineTests {
-  func ops(_ arguments: [String]) throws -> ProcessOutput {
-    try ChildProcess.run(ChildProcess.product("swetcd-ops"), ["backup"] + arguments, environment: ["PATH": "/usr/bin:/bin"])
+  func ops(_ arguments: [String]) async throws -> ProcessOutput {
+    try await ChildProcess.runDetached(ChildProcess.product("swetcd-ops"), ["backup"] + arguments, environment: ["PATH": "/usr/bin:/bin"])
   }
 
-  @Test func conflictingModesAndMisplacedFlagsExitTwoSayingWhy() throws {
+  @Test func conflictingModesAndMisplacedFlagsExitTwoSayingWhy() async throws {
     let cases: [([String], String)] = [
       (["inv.yml", "--schedule", "daily", "--data-dir-copy"], "cannot be combined"),
       (["inv.yml", "--unschedule", "--data-dir-copy"], "cannot be combined"),
@@ -308,20 +308,20 @@ struct BackupScriptTests {
       (["inv.yml", "--schedule", "daily", "--keep", "0"], "--keep must be at least 1"),
     ]
     for (arguments, message) in cases {
-      let output = try ops(arguments)
+      let output = try await ops(arguments)
       #expect(output.status == 2, "\(arguments): \(output.stderr)")
       #expect(output.stderr.contains(message), "\(arguments): \(output.stderr)")
     }
   }
 
-  @Test func unknownHostsAreInventoryErrorsThatExitTwoBeforeConnecting() throws {
+  @Test func unknownHostsAreInventoryErrorsThatExitTwoBeforeConnecting() async throws {
     let workspace = makeTemporaryDirectory("backup-cli")
     defer { try? FileManager.default.removeItem(atPath: workspace) }
     try "cluster: { name: c, tls: false }\nhosts:\n  - { name: h1, address: 192.0.2.1 }\n"
       .write(toFile: "\(workspace)/inv.yml", atomically: true, encoding: .utf8)
-    let schedule = try ops(["\(workspace)/inv.yml", "--schedule", "daily", "--on", "h1,h9"])
+    let schedule = try await ops(["\(workspace)/inv.yml", "--schedule", "daily", "--on", "h1,h9"])
     #expect(schedule.status == 2 && schedule.stderr.contains("--on names h9"), "\(schedule.stderr)")
-    let copy = try ops(["\(workspace)/inv.yml", "--data-dir-copy", "--member", "h9"])
+    let copy = try await ops(["\(workspace)/inv.yml", "--data-dir-copy", "--member", "h9"])
     #expect(copy.status == 2 && copy.stderr.contains("--member h9 is not in the inventory"), "\(copy.stderr)")
   }
 }

@@ -152,40 +152,44 @@ final class LockedCounter: @unchecked Sendable {
   var samples: Int { lock.withLock { count } }
 }
 
-@Suite(.serialized, .enabled(if: deployPrerequisites == nil, "\(deployPrerequisites ?? "")"))
-struct DeployEtcdEndToEndTests {
-  @Test func freshHostsBecomeAHealthyClusterAndRerunChangesNothing() async throws {
-    try await DeployScenarios.freshHostsBecomeAHealthyClusterAndRerunChangesNothing(.etcd)
-  }
-  @Test func unknownHostKeyIsRefusedUnlessAccepted() async throws {
-    try await DeployScenarios.unknownHostKeyIsRefusedUnlessAccepted(.etcd)
-  }
-  @Test func skewedHostFailsPreflightClearly() async throws {
-    try await DeployScenarios.skewedHostFailsPreflightClearly(.etcd)
-  }
-  @Test func interruptedDeployConvergesOnRerun() async throws {
-    try await DeployScenarios.interruptedDeployConvergesOnRerun(.etcd)
-  }
-  @Test func changedTemplateIsPlannedThenRolledOutKeepingQuorum() async throws {
-    try await DeployScenarios.changedTemplateIsPlannedThenRolledOutKeepingQuorum(.etcd)
+extension OpsEndToEndSuites {
+  @Suite(.serialized, .enabled(if: deployPrerequisites == nil, "\(deployPrerequisites ?? "")"))
+  struct DeployEtcdEndToEndTests {
+    @Test func freshHostsBecomeAHealthyClusterAndRerunChangesNothing() async throws {
+      try await DeployScenarios.freshHostsBecomeAHealthyClusterAndRerunChangesNothing(.etcd)
+    }
+    @Test func unknownHostKeyIsRefusedUnlessAccepted() async throws {
+      try await DeployScenarios.unknownHostKeyIsRefusedUnlessAccepted(.etcd)
+    }
+    @Test func skewedHostFailsPreflightClearly() async throws {
+      try await DeployScenarios.skewedHostFailsPreflightClearly(.etcd)
+    }
+    @Test func interruptedDeployConvergesOnRerun() async throws {
+      try await DeployScenarios.interruptedDeployConvergesOnRerun(.etcd)
+    }
+    @Test func changedTemplateIsPlannedThenRolledOutKeepingQuorum() async throws {
+      try await DeployScenarios.changedTemplateIsPlannedThenRolledOutKeepingQuorum(.etcd)
+    }
   }
 }
 
-@Suite(.serialized, .disabled("swetcd does not serve clients yet (issues 7 and 8); this suite runs the same scenarios against it once it does"))
-struct DeploySwetcdEndToEndTests {
-  @Test func freshHostsBecomeAHealthyClusterAndRerunChangesNothing() async throws {
-    try await DeployScenarios.freshHostsBecomeAHealthyClusterAndRerunChangesNothing(.swetcd)
-  }
-  @Test func unknownHostKeyIsRefusedUnlessAccepted() async throws {
-    try await DeployScenarios.unknownHostKeyIsRefusedUnlessAccepted(.swetcd)
-  }
-  @Test func skewedHostFailsPreflightClearly() async throws {
-    try await DeployScenarios.skewedHostFailsPreflightClearly(.swetcd)
-  }
-  @Test func interruptedDeployConvergesOnRerun() async throws {
-    try await DeployScenarios.interruptedDeployConvergesOnRerun(.swetcd)
-  }
-  @Test func changedTemplateIsPlannedThenRolledOutKeepingQuorum() async throws {
-    try await DeployScenarios.changedTemplateIsPlannedThenRolledOutKeepingQuorum(.swetcd)
+extension OpsEndToEndSuites {
+  @Suite(.serialized, .disabled("swetcd does not serve clients yet (issues 7 and 8); this suite runs the same scenarios against it once it does"))
+  struct DeploySwetcdEndToEndTests {
+    @Test func freshHostsBecomeAHealthyClusterAndRerunChangesNothing() async throws {
+      try await DeployScenarios.freshHostsBecomeAHealthyClusterAndRerunChangesNothing(.swetcd)
+    }
+    @Test func unknownHostKeyIsRefusedUnlessAccepted() async throws {
+      try await DeployScenarios.unknownHostKeyIsRefusedUnlessAccepted(.swetcd)
+    }
+    @Test func skewedHostFailsPreflightClearly() async throws {
+      try await DeployScenarios.skewedHostFailsPreflightClearly(.swetcd)
+    }
+    @Test func interruptedDeployConvergesOnRerun() async throws {
+      try await DeployScenarios.interruptedDeployConvergesOnRerun(.swetcd)
+    }
+    @Test func changedTemplateIsPlannedThenRolledOutKeepingQuorum() async throws {
+      try await DeployScenarios.changedTemplateIsPlannedThenRolledOutKeepingQuorum(.swetcd)
+    }
   }
 }

@@ -104,7 +104,7 @@ extension RollingScenarios {
     try bytes.write(to: URL(fileURLWithPath: newBuild))
     chmod(newBuild, 0o755)
     let newSHA = try sha256(newBuild)
-    #expect(try ChildProcess.run(newBuild, ["--version"]).status == 0, "the appended build must still run")
+    #expect(try await ChildProcess.runDetached(newBuild, ["--version"]).status == 0, "the appended build must still run")
     let shaBefore = try binarySHA256s(scenario)
     #expect(shaBefore.values.allSatisfy { $0 != newSHA })
     let pidsBefore = pids(scenario)
@@ -227,13 +227,15 @@ extension RollingScenarios {
   }
 }
 
-@Suite(.serialized, .enabled(if: deployPrerequisites == nil, "\(deployPrerequisites ?? "")"))
-struct RollingEtcdEndToEndTests {
-  @Test func rollingUpgradeUnderLoadRestartsEachMemberOnceWithTheLeaderLast() async throws {
-    try await RollingScenarios.rollingUpgradeUnderLoad(.etcd)
-  }
+extension OpsEndToEndSuites {
+  @Suite(.serialized, .enabled(if: deployPrerequisites == nil, "\(deployPrerequisites ?? "")"))
+  struct RollingEtcdEndToEndTests {
+    @Test func rollingUpgradeUnderLoadRestartsEachMemberOnceWithTheLeaderLast() async throws {
+      try await RollingScenarios.rollingUpgradeUnderLoad(.etcd)
+    }
 
-  @Test func withoutYesNothingChangesThenDefragAndCompactDoTheirWork() async throws {
-    try await RollingScenarios.guardrailsThenDefragAndCompact(.etcd)
+    @Test func withoutYesNothingChangesThenDefragAndCompactDoTheirWork() async throws {
+      try await RollingScenarios.guardrailsThenDefragAndCompact(.etcd)
+    }
   }
 }

@@ -42,6 +42,7 @@ final class WriteLoad: @unchecked Sendable {
           _ = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.put(key, value) }
           load.recordSuccess(key: key, value: value)
         } catch {
+          if Task.isCancelled { break }  // the write stop() interrupted is not a failure of the cluster
           load.recordFailure("\(key): \(error.description)")
           try? await Task.sleep(for: .milliseconds(100))
         }
