@@ -75,11 +75,12 @@ let package = Package(
     .executableTarget(name: "swetcd", dependencies: ["EtcdAPI", "BuildInfo"]),
     .executableTarget(name: "swetcdctl", dependencies: ["EtcdCtl", "BuildInfo", argumentParser]),
     .executableTarget(name: "swetcd-ops", dependencies: ["Ops", "BuildInfo", argumentParser]),
-    .executableTarget(name: "swetcd-bench", dependencies: ["EtcdClient", "BuildInfo", argumentParser]),
+    .executableTarget(name: "swetcd-bench", dependencies: ["EtcdClient", "Raft", "BuildInfo", argumentParser]),
 
     // MARK: Tests (Swift Testing)
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "TestSupport", grpcCore, grpcHTTP2]),
+    .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["Scenarios"]),
     .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
     .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "TestSupport"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),

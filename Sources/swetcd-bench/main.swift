@@ -6,8 +6,12 @@ struct SwetcdBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "swetcd-bench",
     abstract: "Load generator for etcd-compatible endpoints (compare swetcd with etcd).",
-    discussion: "This build has no workloads yet; put, range, txn and watch workloads are not built yet.",
-    version: "swetcd-bench version: \(BuildInfo.version)"
+    discussion: """
+      raft-inmemory measures the Raft core alone (an in-memory 3-node cluster in this process). Workloads against \
+      an endpoint (put, range, txn, watch) are not built yet.
+      """,
+    version: "swetcd-bench version: \(BuildInfo.version)",
+    subcommands: [RaftInMemory.self]
   )
 }
 
