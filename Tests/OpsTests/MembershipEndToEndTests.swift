@@ -115,6 +115,13 @@ enum MembershipScenarios {
     try await scenario.crashServer(on: "host2")
     kill(try scenario.hosts.host("host2").sshdPid, SIGKILL)
     try scenario.writeInventory(only: ["host1", "host2", "host4"])
+    // As an operator would, wait until the survivors have a leader again (host2 may have led).
+    var survivorsHealthy = false
+    for _ in 0..<30 where !survivorsHealthy {
+      survivorsHealthy = try await scenario.etcdctl(["endpoint", "health"], on: ["host1", "host4"]).status == 0
+      if !survivorsHealthy { try await Task.sleep(for: .seconds(1)) }
+    }
+    try #require(survivorsHealthy, "host1 and host4 must keep a quorum without host2")
     let refused = try await scenario.ops("remove-member", ["--host", "host2"])
     #expect(refused.status == 1 && refused.stderr.contains("stdin is not a terminal"), "\(refused.stdout)\n\(refused.stderr)")
     let stillThree = try await scenario.etcdctl(["member", "list", "-w", "simple"], on: ["host1", "host4"])

@@ -33,7 +33,18 @@ public struct ClusterView: Sendable {
   /// Observes the cluster through the inventory's endpoints (members outside the inventory through their
   /// advertised client URLs).
   /// - Throws: `OpsError.refused` when no endpoint answers with the membership.
-  public static func observe(_ inventory: Inventory, probe: ClusterProbe? = nil) async throws(OpsError) -> ClusterView {
+  /// When no member reports a leader (an election after a member died takes a few seconds), it looks again, up to
+  /// `settle` in all, so a plan is not made from the middle of an election.
+  public static func observe(_ inventory: Inventory, probe: ClusterProbe? = nil, settle: Duration = .seconds(10)) async throws(OpsError) -> ClusterView {
+    let deadline = ContinuousClock.now + settle
+    while true {
+      let view = try await observeOnce(inventory, probe: probe)
+      if view.leader != nil || ContinuousClock.now >= deadline { return view }
+      try? await Task.sleep(for: .seconds(1))
+    }
+  }
+
+  private static func observeOnce(_ inventory: Inventory, probe: ClusterProbe?) async throws(OpsError) -> ClusterView {
     let probe = probe ?? ClusterProbe(inventory: inventory)
     let tls = inventory.cluster.tls
     let list: MemberList
