@@ -17,6 +17,18 @@ public final class EtcdClient: Sendable {
     for connection in connections { await connection.close() }
   }
 
+  /// Runs `body` with this client, then closes it whether `body` returned or threw.
+  public func closing<T, E: Error>(_ body: (EtcdClient) async throws(E) -> T) async throws(E) -> T {
+    do {
+      let value = try await body(self)
+      await close()
+      return value
+    } catch {
+      await close()
+      throw error
+    }
+  }
+
   /// Runs `body` against the endpoints in order until one answers; moves on only for failures another member
   /// might not have (unreachable, timed out, no leader).
   public func withAnyEndpoint<T: Sendable>(

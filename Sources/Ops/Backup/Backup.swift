@@ -131,7 +131,7 @@ public struct Backup: Sendable {
       verifiedKeys: verifiedKeys, keys: keys, hashKV: hash)
     say("saved \(path) (\(manifest.fileBytes) bytes, revision \(revision), database sha256 \(saved.databaseSHA256.prefix(16))...)")
     do {
-      try AtomicFile.write(try manifest.encoded(), to: path.replacingOccurrences(of: ".db", with: ".json"), mode: 0o600)
+      try AtomicFile.write(try manifest.encoded(), to: BackupManifest.path(forSnapshot: path), mode: 0o600)
     } catch {
       throw .fileFailed(host: "controller", path: path, message: "cannot write the manifest: \(error)")
     }
@@ -141,7 +141,7 @@ public struct Backup: Sendable {
 
   /// The ctl binary that can read and restore snapshots for this server.
   var ctlBinary: String {
-    inventory.hosts.first?.node.ctlBinary ?? "\(binaryDirectory)/swetcdctl"
+    inventory.localCtlBinary(binaryDirectory: binaryDirectory)
   }
 
   private func applyRetention(in folder: String, now: Date) -> [String] {
@@ -151,7 +151,7 @@ public struct Backup: Sendable {
                                          maxAge: options.maxAgeDays.map { TimeInterval($0) * 86_400 }, now: now)
     for name in doomed {
       unlink("\(folder)/\(name)")
-      unlink("\(folder)/\(name.replacingOccurrences(of: ".db", with: ".json"))")
+      unlink(BackupManifest.path(forSnapshot: "\(folder)/\(name)"))
     }
     return doomed
   }

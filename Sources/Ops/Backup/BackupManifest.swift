@@ -36,6 +36,12 @@ public struct BackupManifest: Codable, Sendable, Hashable {
   /// The source member's HashKV at `revision`; a restored member must give the same.
   public var hashKV: UInt32?
 
+  /// The manifest beside a snapshot: the same name with `.json` for its `.db` suffix (only the suffix: a folder
+  /// named `x.db-backups` stays as it is).
+  public static func path(forSnapshot snapshot: String) -> String {
+    (snapshot.hasSuffix(".db") ? String(snapshot.dropLast(3)) : snapshot) + ".json"
+  }
+
   public func encoded() throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -62,7 +68,7 @@ public enum BackupRetention {
 
   /// `<cluster>-<yyyyMMdd'T'HHmmss'Z'>-rev<R>.db` for `date`.
   public static func fileName(cluster: String, date: Date, revision: Int64) -> String {
-    "\(cluster)-\(formatter.string(from: date))-rev\(revision).db"
+    "\(cluster)-\(UTCStamp.string(date))-rev\(revision).db"
   }
 
   static func timestamp(in name: String, cluster: String) -> Date? {
@@ -70,14 +76,6 @@ public enum BackupRetention {
     guard name.hasPrefix(prefix), name.hasSuffix(".db") else { return nil }
     let rest = name.dropFirst(prefix.count)
     guard let dash = rest.firstIndex(of: "-"), rest[dash...].hasPrefix("-rev") else { return nil }
-    return formatter.date(from: String(rest[..<dash]))
+    return UTCStamp.date(String(rest[..<dash]))
   }
-
-  static let formatter: DateFormatter = {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-    return formatter
-  }()
 }

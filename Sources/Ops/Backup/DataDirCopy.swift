@@ -38,7 +38,7 @@ public struct DataDirCopy: Sendable {
 
   /// `<cluster>-<UTC time>-<host>-datadir.tar.gz`.
   public static func archiveName(cluster: String, date: Date, host: String) -> String {
-    "\(cluster)-\(BackupRetention.formatter.string(from: date))-\(host)-datadir.tar.gz"
+    "\(cluster)-\(UTCStamp.string(date))-\(host)-datadir.tar.gz"
   }
 
   /// Runs the copy. Returns its manifest, or nil for a dry run.

@@ -49,14 +49,7 @@ public struct ClusterView: Sendable {
     let tls = inventory.cluster.tls
     let list: MemberList
     do throws(EtcdClientError) {
-      let client = try probe.client(callTimeout: .seconds(5))
-      do throws(EtcdClientError) {
-        list = try await client.memberList()
-        await client.close()
-      } catch {
-        await client.close()
-        throw error
-      }
+      list = try await probe.client().closing { client async throws(EtcdClientError) in try await client.memberList() }
     } catch {
       throw .refused(reason: "no member of cluster \(inventory.cluster.name) answers (\(error.description)); check `swetcd-ops status` and that the members run")
     }
@@ -66,8 +59,7 @@ public struct ClusterView: Sendable {
       return Entry(member: member, host: host, endpoint: host?.clientURL(tls: tls) ?? member.clientURLs.first)
     }
     let reachable = entries.indices.filter { entries[$0].endpoint != nil }
-    if !reachable.isEmpty, let client = try? EtcdClient(endpoints: reachable.map { entries[$0].endpoint! }, tls: probe.clientTLS,
-                                                         callTimeout: .seconds(5)) {
+    if !reachable.isEmpty, let client = try? probe.client(endpoints: reachable.map { entries[$0].endpoint! }) {
       async let statuses = client.statusOfAll()
       async let health = client.healthOfAll()
       let (statusList, healthList) = await (statuses, health)

@@ -18,8 +18,12 @@ public struct ClusterProbe: Sendable {
   }
 
   public func client(hosts: [HostSpec]? = nil, callTimeout: Duration = .seconds(5)) throws(EtcdClientError) -> EtcdClient {
-    try EtcdClient(endpoints: (hosts ?? inventory.hosts).map { $0.clientURL(tls: inventory.cluster.tls) },
-                   tls: clientTLS, callTimeout: callTimeout)
+    try client(endpoints: (hosts ?? inventory.hosts).map { $0.clientURL(tls: inventory.cluster.tls) }, callTimeout: callTimeout)
+  }
+
+  /// A client on these endpoints with the tool's client certificate.
+  public func client(endpoints: [String], callTimeout: Duration = .seconds(5)) throws(EtcdClientError) -> EtcdClient {
+    try EtcdClient(endpoints: endpoints, tls: clientTLS, callTimeout: callTimeout)
   }
 
   /// Polls until every listed member is healthy or `timeout` passes; returns the last health of each.

@@ -44,3 +44,14 @@ func forEachMember<T: Sendable>(
     return results.sorted { $0.0 < $1.0 }.map(\.1)
   }
 }
+
+/// Runs a throwing `body` for every member in parallel and returns the values in inventory order; when members
+/// fail, throws the one failure, or all of them as `OpsError.several`.
+func forEachMember<T: Sendable>(
+  _ members: [Member], throwing body: @escaping @Sendable (Member) async throws(OpsError) -> T
+) async throws(OpsError) -> [T] {
+  let results = await forEachMember(members) { member -> Result<T, OpsError> in
+    do throws(OpsError) { return .success(try await body(member)) } catch { return .failure(error) }
+  }
+  return try OpsError.collect(results)
+}

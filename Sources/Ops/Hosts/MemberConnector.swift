@@ -15,8 +15,8 @@ extension Member {
       let paths = MemberPaths(host: host, server: inventory.cluster.server)
       let facts = try await FactsProbe.gather(host: host, serverBinary: paths.serverBinary, connection: connection)
       var member = Member(host: host, connection: connection, facts: facts, paths: paths,
-                          serverBinary: host.node.binary ?? "\(binaryDirectory)/swetcd",
-                          ctlBinary: host.node.ctlBinary ?? "\(binaryDirectory)/swetcdctl")
+                          serverBinary: host.localServerBinary(binaryDirectory: binaryDirectory),
+                          ctlBinary: host.localCtlBinary(binaryDirectory: binaryDirectory))
       member.wasRunning = try await member.service(choice: host.node.service).isRunning()
       return member
     } catch {
@@ -48,6 +48,20 @@ final class ConnectedMembers: @unchecked Sendable {
                                           acceptNewHostKeys: acceptNewHostKeys)
     lock.withLock { members[host.name] = member }
     return member
+  }
+
+  /// Connects to every host in parallel; one result per host, in the order given.
+  func connectAll(_ hosts: [HostSpec]) async -> [Result<Member, OpsError>] {
+    await withTaskGroup(of: (Int, Result<Member, OpsError>).self) { group in
+      for (index, host) in hosts.enumerated() {
+        group.addTask {
+          do throws(OpsError) { return (index, .success(try await self.member(host))) } catch { return (index, .failure(error)) }
+        }
+      }
+      var collected: [(Int, Result<Member, OpsError>)] = []
+      for await result in group { collected.append(result) }
+      return collected.sorted { $0.0 < $1.0 }.map(\.1)
+    }
   }
 
   /// Keeps an updated copy (e.g. after its service state changed).

@@ -121,3 +121,17 @@ public struct HostSpec: Sendable, Hashable {
   public func peerURL(tls: Bool) -> String { "\(tls ? "https" : "http")://\(urlHost):\(node.peerPort)" }
   private var urlHost: String { address.contains(":") ? "[\(address)]" : address }
 }
+
+extension HostSpec {
+  /// The local file pushed as this host's server binary: the inventory's, else the swetcd built beside this tool.
+  public func localServerBinary(binaryDirectory: String) -> String { node.binary ?? "\(binaryDirectory)/swetcd" }
+  /// The local file pushed as this host's ctl binary: the inventory's, else the swetcdctl built beside this tool.
+  public func localCtlBinary(binaryDirectory: String) -> String { node.ctlBinary ?? "\(binaryDirectory)/swetcdctl" }
+}
+
+extension Inventory {
+  /// The local ctl binary that reads and restores this cluster's snapshots on the controller.
+  public func localCtlBinary(binaryDirectory: String) -> String {
+    hosts.first?.localCtlBinary(binaryDirectory: binaryDirectory) ?? "\(binaryDirectory)/swetcdctl"
+  }
+}

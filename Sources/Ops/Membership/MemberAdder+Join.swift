@@ -24,7 +24,7 @@ extension MemberAdder {
       if member.wasRunning {
         throw .refused(reason: "\(host.name) already runs \(member.host.node.serviceName), but it is not a member of cluster \(inventory.cluster.name); stop it (or remove it from the cluster it belongs to) and run add-member again")
       }
-      let moved = try await steps.moveDataAside(member, reason: "before-add", stamp: MembershipSteps.stamp())
+      let moved = try await steps.moveDataAside(member, reason: "before-add", stamp: UTCStamp.string())
       for path in moved { say("\(host.name): moved the old data aside to \(path)") }
     }
     if entry == nil || !member.wasRunning {

@@ -134,7 +134,7 @@ public struct MemberRemover: Sendable {
       try await service.stop()
       if service.kind == .systemd { _ = try? await member.connection.run("systemctl disable \(shellQuote(host.node.serviceName))", stdin: nil, timeout: .seconds(30)) }
       say("\(host.name): stopped \(host.node.serviceName)")
-      for path in try await steps.moveDataAside(member, reason: "removed", stamp: MembershipSteps.stamp()) {
+      for path in try await steps.moveDataAside(member, reason: "removed", stamp: UTCStamp.string()) {
         say("\(host.name): data moved aside to \(path) (delete it when you no longer need it)")
       }
       await member.connection.close()

@@ -107,18 +107,9 @@ struct MembershipSteps: Sendable {
   /// A client on these endpoints with the tool's client certificate.
   func client(endpoints: [String], callTimeout: Duration = .seconds(10)) throws(OpsError) -> EtcdClient {
     do {
-      return try EtcdClient(endpoints: endpoints, tls: ClusterProbe(inventory: inventory).clientTLS, callTimeout: callTimeout)
+      return try ClusterProbe(inventory: inventory).client(endpoints: endpoints, callTimeout: callTimeout)
     } catch {
       throw .connectionFailed(host: inventory.cluster.name, message: error.description)
     }
-  }
-
-  /// The UTC time stamp used in moved-aside folder names.
-  static func stamp(_ date: Date = Date()) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-    return formatter.string(from: date)
   }
 }

@@ -8,7 +8,7 @@ extension Restorer {
   func forceNewCluster(_ checked: CheckedSnapshot?) async throws(OpsError) {
     let seedHost = try seedHost()
     let others = inventory.hosts.filter { $0.name != seedHost.name }
-    let stamp = MembershipSteps.stamp()
+    let stamp = UTCStamp.string()
     let token = "\(inventory.cluster.token)-restored-\(stamp.lowercased())"
     let connected = ConnectedMembers(inventory: inventory, binaryDirectory: options.binaryDirectory, acceptNewHostKeys: options.acceptNewHostKeys)
     do throws(OpsError) {

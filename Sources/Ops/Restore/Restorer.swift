@@ -35,7 +35,7 @@ public struct Restorer: Sendable {
   var tls: Bool { inventory.cluster.tls }
 
   /// The local ctl binary that checks snapshots (as for backups).
-  var localCtl: String { inventory.hosts.first?.node.ctlBinary ?? "\(options.binaryDirectory)/swetcdctl" }
+  var localCtl: String { inventory.localCtlBinary(binaryDirectory: options.binaryDirectory) }
 
   public func run() async throws(OpsError) {
     switch method {
@@ -50,7 +50,7 @@ public struct Restorer: Sendable {
   // MARK: --method snapshot
 
   private func restoreSnapshot(_ checked: CheckedSnapshot) async throws(OpsError) {
-    let stamp = MembershipSteps.stamp()
+    let stamp = UTCStamp.string()
     let token = "\(inventory.cluster.token)-restored-\(stamp.lowercased())"
     let connected = ConnectedMembers(inventory: inventory, binaryDirectory: options.binaryDirectory, acceptNewHostKeys: options.acceptNewHostKeys)
     do throws(OpsError) {

@@ -22,7 +22,7 @@ public struct CheckedSnapshot: Sendable {
     }
     let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     var manifest: BackupManifest?
-    let manifestPath = path.hasSuffix(".db") ? String(path.dropLast(3)) + ".json" : path + ".json"
+    let manifestPath = BackupManifest.path(forSnapshot: path)
     if let data = FileManager.default.contents(atPath: manifestPath) {
       do { manifest = try JSONDecoder().decode(BackupManifest.self, from: data) } catch {
         throw .fileFailed(host: "controller", path: manifestPath, message: "the manifest beside the snapshot does not parse (\(error)); move it away to restore the snapshot without it")

@@ -49,3 +49,19 @@ public enum OpsError: Error, CustomStringConvertible, Sendable {
     }
   }
 }
+
+extension OpsError {
+  /// The values of `results`, or the one failure among them, or all failures as `.several`.
+  static func collect<T>(_ results: [Result<T, OpsError>]) throws(OpsError) -> [T] {
+    var values: [T] = [], failures: [OpsError] = []
+    for result in results {
+      switch result {
+      case .success(let value): values.append(value)
+      case .failure(let error): failures.append(error)
+      }
+    }
+    if failures.count == 1 { throw failures[0] }
+    if !failures.isEmpty { throw .several(failures) }
+    return values
+  }
+}
