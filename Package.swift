@@ -44,10 +44,11 @@ let package = Package(
     // MARK: Shared leaf
     .target(name: "BuildInfo"),
 
-    // MARK: Server side: Raft <- WAL <- MVCC <- EtcdServer <- EtcdAPI <- swetcd
+    // MARK: Server side: Raft <- WAL, MVCC (SQLite) <- EtcdServer <- EtcdAPI <- swetcd
     .target(name: "Raft"),
     .target(name: "WAL", dependencies: ["Raft"]),
-    .target(name: "MVCC", dependencies: ["WAL", "CSQLite"]),
+    // MVCC keeps its own files through SQLite; it needs nothing of the WAL, so the two build (and change) apart.
+    .target(name: "MVCC", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "EtcdProto", dependencies: [swiftProtobuf, grpcCore, grpcProtobuf], exclude: ["proto"]),
     .target(name: "PeerTransport", dependencies: ["Raft", "EtcdProto"]),
     .target(name: "EtcdServer", dependencies: ["Raft", "WAL", "MVCC", "PeerTransport", "BuildInfo"]),
@@ -75,13 +76,14 @@ let package = Package(
     .executableTarget(name: "swetcd", dependencies: ["EtcdAPI", "BuildInfo"]),
     .executableTarget(name: "swetcdctl", dependencies: ["EtcdCtl", "BuildInfo", argumentParser]),
     .executableTarget(name: "swetcd-ops", dependencies: ["Ops", "BuildInfo", argumentParser]),
-    .executableTarget(name: "swetcd-bench", dependencies: ["EtcdClient", "Raft", "BuildInfo", argumentParser]),
+    .executableTarget(name: "swetcd-bench", dependencies: ["EtcdClient", "Raft", "WAL", "MVCC", "BuildInfo", argumentParser]),
 
     // MARK: Tests (Swift Testing)
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["Scenarios"]),
-    .testTarget(name: "MVCCTests", dependencies: ["MVCC"]),
+    .testTarget(name: "WALTests", dependencies: ["WAL", "Raft", "TestSupport", "swetcd-bench"]),
+    .testTarget(name: "MVCCTests", dependencies: ["MVCC", "TestSupport", "swetcd-bench"]),
     .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "TestSupport"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
