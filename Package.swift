@@ -80,7 +80,7 @@ let package = Package(
 
     // MARK: Tests (Swift Testing)
     .target(name: "TestSupport", path: "Tests/TestSupport"),
-    .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "TestSupport", grpcCore, grpcHTTP2]),
+    .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "EtcdClient", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["Scenarios"]),
     .testTarget(name: "WALTests", dependencies: ["WAL", "Raft", "TestSupport", "swetcd-bench"]),
     .testTarget(name: "MVCCTests", dependencies: ["MVCC", "TestSupport", "swetcd-bench"]),

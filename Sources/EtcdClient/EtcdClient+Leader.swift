@@ -11,21 +11,13 @@ extension EtcdClient {
 
   /// Hands leadership to the voter `id`, as `etcdctl move-leader` does: the call goes to the endpoint that
   /// reports itself leader, then (if that fails as unreachable or "not leader") to the others in order.
-  /// Returns once the transfer is done; the error of the last endpoint tried otherwise.
+  /// Returns once the transfer is done; otherwise throws the failure (every endpoint's, when all failed).
   public func moveLeader(to id: UInt64) async throws(EtcdClientError) {
     let statuses = await statusOfAll()
-    let isLeader = statuses.map { if case .success(let status) = $0 { status.isLeader } else { false } }
-    let order = connections.indices.filter { isLeader[$0] } + connections.indices.filter { !isLeader[$0] }
-    var failures: [EtcdClientError] = []
-    for index in order {
-      do {
-        try await connections[index].moveLeader(to: id)
-        return
-      } catch {
-        guard error.isNotLeader || error.isRetryableElsewhere else { throw error }
-        failures.append(error)
-      }
+    let leads = statuses.map { if case .success(let status) = $0 { status.isLeader } else { false } }
+    let order = zip(connections, leads).filter(\.1).map(\.0) + zip(connections, leads).filter { !$0.1 }.map(\.0)
+    try await inTurn(order, movingOnWhen: { $0.isNotLeader || $0.isRetryableElsewhere }) { connection async throws(EtcdClientError) in
+      try await connection.moveLeader(to: id)
     }
-    throw failures.count == 1 ? failures[0] : .allEndpointsFailed(failures)
   }
 }

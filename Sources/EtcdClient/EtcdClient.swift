@@ -34,12 +34,21 @@ public final class EtcdClient: Sendable {
   public func withAnyEndpoint<T: Sendable>(
     _ body: (EtcdConnection) async throws(EtcdClientError) -> T
   ) async throws(EtcdClientError) -> T {
+    try await inTurn(connections, movingOnWhen: \.isRetryableElsewhere, body)
+  }
+
+  /// Runs `body` against `order` until one answers; moves on to the next only for failures `movesOn` accepts,
+  /// and throws any other at once. When every connection failed: the one failure, or all of them.
+  func inTurn<T: Sendable>(
+    _ order: [EtcdConnection], movingOnWhen movesOn: (EtcdClientError) -> Bool,
+    _ body: (EtcdConnection) async throws(EtcdClientError) -> T
+  ) async throws(EtcdClientError) -> T {
     var failures: [EtcdClientError] = []
-    for connection in connections {
+    for connection in order {
       do {
         return try await body(connection)
       } catch {
-        guard error.isRetryableElsewhere else { throw error }
+        guard movesOn(error) else { throw error }
         failures.append(error)
       }
     }

@@ -21,11 +21,8 @@ extension EtcdConnection {
     let response = try await call("MemberList") {
       try await Etcdserverpb_Cluster.Client(wrapping: grpc).memberList(Etcdserverpb_MemberListRequest(), options: options)
     }
-    return MemberList(
-      clusterID: response.header.clusterID, answeredBy: response.header.memberID,
-      members: response.members.map {
-        Member(id: $0.id, name: $0.name, peerURLs: $0.peerUrls, clientURLs: $0.clientUrls, isLearner: $0.isLearner)
-      })
+    return MemberList(clusterID: response.header.clusterID, answeredBy: response.header.memberID,
+                      members: response.members.map(Member.init))
   }
 
   /// KV.Range of one key, or of every key with that prefix; at `revision` when it is not 0 (a compacted revision
@@ -38,9 +35,7 @@ extension EtcdConnection {
     if prefix { request.rangeEnd = Self.prefixEnd(of: request.key) }
     request.serializable = serializable
     request.revision = revision
-    let response = try await call("Range") {
-      try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options)
-    }
+    let response = try await range(request)
     return RangeResult(
       revision: response.header.revision,
       kvs: response.kvs.map {
@@ -58,10 +53,12 @@ extension EtcdConnection {
     request.rangeEnd = Data([0])
     request.countOnly = true
     request.revision = revision
-    let response = try await call("Range") {
-      try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options)
-    }
+    let response = try await range(request)
     return (response.count, response.header.revision)
+  }
+
+  private func range(_ request: Etcdserverpb_RangeRequest) async throws(EtcdClientError) -> Etcdserverpb_RangeResponse {
+    try await call("Range") { try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options) }
   }
 
   /// KV.Put; returns the revision of the write.

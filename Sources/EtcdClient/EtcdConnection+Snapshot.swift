@@ -23,19 +23,27 @@ extension EtcdConnection {
     var options = self.options
     options.timeout = timeout
     let callOptions = options
-    let header = try await call("Snapshot") { () async throws -> Etcdserverpb_ResponseHeader in
-      try await Etcdserverpb_Maintenance.Client(wrapping: grpc).snapshot(Etcdserverpb_SnapshotRequest(), options: callOptions) { response in
-        var header = Etcdserverpb_ResponseHeader()
-        var received = 0
-        for try await message in response.messages {
-          if header.revision == 0, message.hasHeader { header = message.header }
-          try file.append(message.blob)
-          received += message.blob.count
-          progress?(received)
+    let header: Etcdserverpb_ResponseHeader
+    do {
+      header = try await call("Snapshot") { () async throws -> Etcdserverpb_ResponseHeader in
+        try await Etcdserverpb_Maintenance.Client(wrapping: grpc).snapshot(Etcdserverpb_SnapshotRequest(), options: callOptions) { response in
+          var header = Etcdserverpb_ResponseHeader()
+          var received = 0
+          for try await message in response.messages {
+            if header.revision == 0, message.hasHeader { header = message.header }
+            try file.append(message.blob)
+            received += message.blob.count
+            progress?(received)
+          }
+          return header
         }
-        return header
       }
+    } catch {
+      // The stream broke part-way (or a write failed): close the handle and leave no partial file behind.
+      file.abandon()
+      throw error
     }
+    // finish() removes the partial file itself when the trailer, the fsync or the rename fails.
     let (sha256, bytes) = try file.finish()
     return SavedSnapshot(path: path, revision: header.revision, databaseSHA256: sha256, databaseBytes: bytes, memberID: header.memberID)
   }

@@ -27,16 +27,6 @@ func withRealCluster<T>(
   }
 }
 
-/// Polls `condition` every 200 ms until it holds (true) or `seconds` pass (false). Sleeps without blocking the pool.
-func eventually(within seconds: Int, _ condition: () async throws -> Bool) async rethrows -> Bool {
-  let deadline = ContinuousClock.now + .seconds(seconds)
-  while ContinuousClock.now < deadline {
-    if try await condition() { return true }
-    try? await Task.sleep(for: .milliseconds(200))
-  }
-  return try await condition()
-}
-
 /// Runs a membership change, retrying every 500 ms for up to `seconds` while etcd refuses it with "etcdserver:
 /// unhealthy cluster" (strict reconfig check: the members must have been connected for 5 s, not so right after start).
 func whenReconfigurable<T>(within seconds: Int = 20, _ body: () async throws -> T) async throws -> T {

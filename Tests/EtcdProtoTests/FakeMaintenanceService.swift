@@ -5,6 +5,11 @@ import GRPCCore
 /// A test fixture: a Maintenance service whose Status returns fixed values and whose Snapshot streams fixed
 /// chunks. Every other method answers UNIMPLEMENTED, which is what a real client sees for a missing handler.
 struct FakeMaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
+  /// When set, Snapshot fails with this message (DATA_LOSS) after `failAfterChunks` chunks, as a member that dies
+  /// mid-transfer.
+  var snapshotFailure: String? = nil
+  /// How many chunks go out before `snapshotFailure`.
+  static let failAfterChunks = 2
   static let memberID: UInt64 = 0x8e9e05c52164694d
   static let clusterID: UInt64 = 0xcdf818194e3a8c32
   static let snapshotChunks = [Data(repeating: 1, count: 32 * 1024), Data(repeating: 2, count: 32 * 1024), Data("end".utf8)]
@@ -35,7 +40,8 @@ struct FakeMaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
     request: Etcdserverpb_SnapshotRequest, response: RPCWriter<Etcdserverpb_SnapshotResponse>, context: ServerContext
   ) async throws {
     var remaining = UInt64(Self.snapshotChunks.reduce(0) { $0 + $1.count })
-    for chunk in Self.snapshotChunks {
+    for (sent, chunk) in Self.snapshotChunks.enumerated() {
+      if let snapshotFailure, sent == Self.failAfterChunks { throw RPCError(code: .dataLoss, message: snapshotFailure) }
       remaining -= UInt64(chunk.count)
       var message = Etcdserverpb_SnapshotResponse()
       message.blob = chunk
