@@ -17,7 +17,7 @@ extension Member {
       var member = Member(host: host, connection: connection, facts: facts, paths: paths,
                           serverBinary: host.localServerBinary(binaryDirectory: binaryDirectory),
                           ctlBinary: host.localCtlBinary(binaryDirectory: binaryDirectory))
-      member.wasRunning = try await member.service(choice: host.node.service).isRunning()
+      member.wasRunning = try await member.service.isRunning()
       return member
     } catch {
       await connection.close()
@@ -63,9 +63,6 @@ final class ConnectedMembers: @unchecked Sendable {
       return collected.sorted { $0.0 < $1.0 }.map(\.1)
     }
   }
-
-  /// Keeps an updated copy (e.g. after its service state changed).
-  func update(_ member: Member) { lock.withLock { members[member.name] = member } }
 
   func closeAll() async {
     let all = lock.withLock { Array(members.values) }

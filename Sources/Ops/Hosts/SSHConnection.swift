@@ -43,17 +43,20 @@ public final class SSHConnection: HostConnection {
     case .passwordless: sudo = .passwordless
     case .password: sudo = .password(try secret(ssh.sudoPasswordEnv, "sudo password") ?? "")
     }
+    // The agent is the one the given environment names, for the jump host and the target alike.
+    let agentSocket = environment["SSH_AUTH_SOCK"].flatMap { $0.isEmpty ? nil : $0 }
+    let useAgent = ssh.agent && agentSocket != nil
     var jump: SSHTarget?
     if let spec = ssh.jump {
       let (user, host, port) = parseJump(spec, defaultUser: ssh.user)
       jump = SSHTarget(host: host, port: port, user: user, identityFiles: ssh.keys, passphraseProvider: passphraseProvider,
-                       useAgent: ssh.agent, knownHostsPath: ssh.knownHosts,
+                       useAgent: useAgent, agentSocketPath: agentSocket, knownHostsPath: ssh.knownHosts,
                        hostKeyPolicy: acceptNewHostKeys ? .acceptNew : .strict,
                        connectTimeout: .seconds(ssh.connectTimeoutSeconds))
     }
     return SSHTarget(
       host: address, port: ssh.port, user: ssh.user, identityFiles: ssh.keys, passphraseProvider: passphraseProvider,
-      useAgent: ssh.agent && environment["SSH_AUTH_SOCK"] != nil, password: try secret(ssh.passwordEnv, "SSH password"),
+      useAgent: useAgent, agentSocketPath: agentSocket, password: try secret(ssh.passwordEnv, "SSH password"),
       knownHostsPath: ssh.knownHosts, hostKeyPolicy: acceptNewHostKeys ? .acceptNew : .strict,
       connectTimeout: .seconds(ssh.connectTimeoutSeconds), jumpHost: jump, sudo: sudo)
   }

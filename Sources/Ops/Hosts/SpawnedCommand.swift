@@ -30,7 +30,15 @@ enum SpawnedCommand {
     spawnLock.lock()
     var locked = true
     defer { if locked { spawnLock.unlock() } }
-    let input = try closeOnExecPipe(), output = try closeOnExecPipe(), errors = try closeOnExecPipe()
+    var pipes: [[Int32]] = []
+    do {
+      for _ in 0..<3 { pipes.append(try closeOnExecPipe()) }
+    } catch {
+      // Out of descriptors part-way: close the pipes already made.
+      for fds in pipes { close(fds[0]); close(fds[1]) }
+      throw error
+    }
+    let input = pipes[0], output = pipes[1], errors = pipes[2]
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }

@@ -11,6 +11,10 @@ public protocol ServiceManager: Sendable {
   func stop() async throws(OpsError)
   /// Makes it start at boot, where the manager supports that.
   func enable() async throws(OpsError)
+  /// Whether it starts at boot (the process supervisor has no boot hook: never).
+  func isEnabled() async throws(OpsError) -> Bool
+  /// Stops it from starting at boot, where the manager supports that.
+  func disable() async throws(OpsError)
   /// The last lines of its log, for error messages.
   func recentLog(lines: Int) async -> String
 }
@@ -46,6 +50,16 @@ struct SystemdService: ServiceManager {
 
   func enable() async throws(OpsError) {
     try await connection.check("systemctl daemon-reload && systemctl enable \(shellQuote(name))")
+  }
+
+  func isEnabled() async throws(OpsError) -> Bool {
+    // is-enabled exits non-zero for "disabled" and friends: read its answer, not its status.
+    let state = try await connection.run("systemctl is-enabled \(shellQuote(name))", stdin: nil, timeout: .seconds(30))
+    return state.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "enabled"
+  }
+
+  func disable() async throws(OpsError) {
+    try await connection.check("systemctl disable \(shellQuote(name))", timeout: .seconds(30))
   }
 
   func recentLog(lines: Int) async -> String {
@@ -100,6 +114,10 @@ struct SupervisedProcess: ServiceManager {
   }
 
   func enable() async throws(OpsError) {}
+
+  func isEnabled() async throws(OpsError) -> Bool { false }
+
+  func disable() async throws(OpsError) {}
 
   func recentLog(lines: Int) async -> String {
     (try? await connection.run("tail -n \(lines) \(shellQuote(paths.serverLog))", stdin: nil, timeout: .seconds(30)).stdout) ?? ""
