@@ -29,59 +29,66 @@ public struct Backup: Sendable {
     self.binaryDirectory = binaryDirectory
   }
 
-  public var directory: String {
-    if let directory = options.directory { return directory }
+  /// The folder backups go to: `--to` when given, else `backups/<cluster>` beside the inventory.
+  public static func defaultDirectory(inventory: Inventory, override: String?) -> String {
+    if let override { return override }
     let inventoryFolder = URL(fileURLWithPath: inventory.file).deletingLastPathComponent().path
     return "\(inventoryFolder)/backups/\(inventory.cluster.name)"
   }
 
+  public var directory: String { Self.defaultDirectory(inventory: inventory, override: options.directory) }
+
   /// Takes the backup; prints progress through `say`. Returns the manifest of the new backup.
-  public func run(say: @Sendable (String) -> Void) async throws(OpsError) -> BackupManifest {
-    let probe = ClusterProbe(inventory: inventory)
+  /// - Parameter view: the cluster as the caller just observed it; observed here (waiting out an election)
+  ///   when nil. The snapshot comes from its leader, or from `options.member`.
+  public func run(view: ClusterView? = nil, say: @Sendable (String) -> Void) async throws(OpsError) -> BackupManifest {
+    let observed: ClusterView
+    if let view { observed = view } else { observed = try await ClusterView.observe(inventory) }
+    let (source, status) = try source(in: observed)
+    let name = source.host?.name ?? source.displayName
     let client: EtcdClient
-    do { client = try probe.client(callTimeout: .seconds(10)) } catch {
-      throw .connectionFailed(host: inventory.cluster.name, message: error.description)
-    }
-    do throws(OpsError) {
-      let manifest = try await take(using: client, say: say)
-      await client.close()
-      return manifest
+    do {
+      client = try ClusterProbe(inventory: inventory).client(endpoints: [source.endpoint ?? ""], callTimeout: .seconds(10))
     } catch {
-      await client.close()
-      throw error
+      throw .connectionFailed(host: name, message: error.description)
+    }
+    return try await client.closing { client async throws(OpsError) -> BackupManifest in
+      try await take(from: source, named: name, status: status, connection: client.connections[0], view: observed, say: say)
     }
   }
 
-  private func take(using client: EtcdClient, say: @Sendable (String) -> Void) async throws(OpsError) -> BackupManifest {
-    let statuses = await client.statusOfAll()
-    var versions: [String: String] = [:]
-    var source: (HostSpec, EtcdConnection, EndpointStatus)?
-    for (index, host) in inventory.hosts.enumerated() {
-      guard case .success(let status) = statuses[index] else { continue }
-      versions[host.name] = status.version
-      let wanted = options.member.map { $0 == host.name } ?? status.isLeader
-      if wanted, source == nil { source = (host, client.connections[index], status) }
+  /// The member to snapshot: `options.member`, else the leader; it must have answered Status.
+  private func source(in view: ClusterView) throws(OpsError) -> (ClusterView.Entry, EndpointStatus) {
+    let wanted: ClusterView.Entry?
+    if let member = options.member {
+      wanted = view.entries.first { $0.host?.name == member } ?? view.entries.first { $0.member.name == member }
+    } else {
+      wanted = view.leader
     }
-    guard let (host, connection, status) = source else {
-      let reason = options.member.map { "member \($0) is not in the inventory or not reachable" }
+    guard let entry = wanted, let status = entry.status, entry.endpoint != nil else {
+      let reason = options.member.map { "member \($0) is not a member of the cluster or not reachable" }
         ?? "no reachable member reports itself leader; check `swetcd-ops status`"
       throw .connectionFailed(host: inventory.cluster.name, message: "cannot take a backup: \(reason)")
     }
-    let members: MemberList
-    do { members = try await connection.memberList() } catch {
-      throw .connectionFailed(host: host.name, message: error.description)
-    }
+    return (entry, status)
+  }
 
+  private func take(from source: ClusterView.Entry, named sourceName: String, status: EndpointStatus, connection: EtcdConnection,
+                    view: ClusterView, say: @Sendable (String) -> Void) async throws(OpsError) -> BackupManifest {
+    var versions: [String: String] = [:]
+    for entry in view.entries {
+      if let version = entry.status?.version { versions[entry.host?.name ?? entry.displayName] = version }
+    }
     let now = Date()
     let folder = directory
     let incoming = "\(folder)/.\(inventory.cluster.name)-\(Int(now.timeIntervalSince1970)).incoming"
-    say("taking a snapshot from \(host.name) (\(status.isLeader ? "leader" : "member"), revision \(status.revision)) into \(folder)")
+    say("taking a snapshot from \(sourceName) (\(status.isLeader ? "leader" : "member"), revision \(status.revision)) into \(folder)")
     let saved: SavedSnapshot
     do {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
       saved = try await connection.saveSnapshot(to: incoming)
     } catch let error as EtcdClientError {
-      throw .fileFailed(host: host.name, path: folder, message: error.description)
+      throw .fileFailed(host: sourceName, path: folder, message: error.description)
     } catch {
       throw .fileFailed(host: "controller", path: folder, message: "\(error)")
     }
@@ -91,7 +98,7 @@ public struct Backup: Sendable {
     var verifiedKeys: Int?
     if options.verify {
       do {
-        let (keys, databaseRevision) = try SnapshotVerifier(ctl: ctlBinary).verify(path: incoming)
+        let (keys, databaseRevision) = try await SnapshotVerifier(ctl: ctlBinary).verifyInBackground(path: incoming)
         verifiedKeys = keys
         revision = databaseRevision
         say("verified: restored into a scratch data dir, \(keys) keys at revision \(databaseRevision)")
@@ -103,7 +110,7 @@ public struct Backup: Sendable {
     // The database's own revision (when the ctl binary can read it), then the live keys and HashKV at exactly
     // that revision: what a restore of this file must give back.
     var exactRevision = options.verify
-    if !exactRevision, let read = try? SnapshotVerifier(ctl: ctlBinary).status(path: incoming) {
+    if !exactRevision, let read = try? await SnapshotVerifier(ctl: ctlBinary).statusInBackground(path: incoming) {
       revision = read.revision
       exactRevision = true
     }
@@ -122,8 +129,8 @@ public struct Backup: Sendable {
     let manifest = BackupManifest(
       cluster: inventory.cluster.name, server: inventory.cluster.server.rawValue,
       created: ISO8601DateFormatter().string(from: now), file: name, revision: revision,
-      takenFrom: host.name, takenFromID: etcdIDString(status.memberID),
-      members: members.members.map {
+      takenFrom: sourceName, takenFromID: etcdIDString(status.memberID),
+      members: view.entries.map(\.member).map {
         .init(name: $0.name, id: etcdIDString($0.id), peerURLs: $0.peerURLs, clientURLs: $0.clientURLs, isLearner: $0.isLearner)
       },
       versions: versions, databaseSHA256: saved.databaseSHA256, databaseBytes: saved.databaseBytes,
@@ -159,11 +166,15 @@ public struct Backup: Sendable {
 
 /// Checks a snapshot the way a restore would: the ctl binary reads its status and restores it into a scratch
 /// data dir (which checks the SHA-256 trailer), and the key count is read back.
-struct SnapshotVerifier {
+struct SnapshotVerifier: Sendable {
   let ctl: String
 
+  /// How long the ctl binary may take to read and test-restore a snapshot.
+  static let timeoutSeconds = 300
+
   /// Returns etcdctl's TOTAL KEYS (stored key revisions) and the database's revision; throws when the snapshot
-  /// does not restore.
+  /// does not restore. Blocks the calling thread while the ctl binary runs (async code calls
+  /// `verifyInBackground`).
   func verify(path: String) throws(OpsError) -> (keys: Int, revision: Int64) {
     try read(path: path, restore: true)
   }
@@ -173,12 +184,28 @@ struct SnapshotVerifier {
     try read(path: path, restore: false)
   }
 
-  private func read(path: String, restore: Bool) throws(OpsError) -> (keys: Int, revision: Int64) {
-    guard FileManager.default.isExecutableFile(atPath: ctl) else {
-      throw .fileFailed(host: "controller", path: ctl, message: "cannot verify: the ctl binary is missing (set ctl_binary in the inventory)")
+  /// `verify` on a thread of its own, so a restore of minutes does not hold one of Swift's few cooperative threads.
+  func verifyInBackground(path: String) async throws(OpsError) -> (keys: Int, revision: Int64) {
+    try await Self.offThePool { () throws(OpsError) in try verify(path: path) }
+  }
+
+  /// `status` on a thread of its own.
+  func statusInBackground(path: String) async throws(OpsError) -> (keys: Int, revision: Int64) {
+    try await Self.offThePool { () throws(OpsError) in try status(path: path) }
+  }
+
+  private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws(OpsError) -> T) async throws(OpsError) -> T {
+    let result: Result<T, OpsError> = await withCheckedContinuation { continuation in
+      Thread.detachNewThread {
+        do throws(OpsError) { continuation.resume(returning: .success(try work())) } catch { continuation.resume(returning: .failure(error)) }
+      }
     }
-    let scratch = NSTemporaryDirectory() + "swetcd-verify-\(UInt32.random(in: 0...UInt32.max))"
-    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    return try result.get()
+  }
+
+  /// The shell that prints the snapshot's status as JSON and, with `restore`, test-restores it into `scratch`;
+  /// a failed restore prints the last lines of its output to stderr and exits 3.
+  static func script(ctl: String, path: String, scratch: String, restore: Bool) -> String {
     let quoted = shellQuote(path)
     var commands = """
       set -e
@@ -186,17 +213,38 @@ struct SnapshotVerifier {
 
       """
     if restore {
+      let log = shellQuote(scratch + "/restore.log")
       commands += """
-        ETCDCTL_API=3 \(shellQuote(ctl)) snapshot restore \(quoted) --data-dir \(shellQuote(scratch + "/data")) --name verify --initial-cluster verify=http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 >/dev/null 2>&1 || { echo "restore failed" >&2; exit 3; }
+        mkdir -p \(shellQuote(scratch))
+        if ! ETCDCTL_API=3 \(shellQuote(ctl)) snapshot restore \(quoted) --data-dir \(shellQuote(scratch + "/data")) --name verify --initial-cluster verify=http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 >\(log) 2>&1; then
+          echo "the test restore failed; its last output lines:" >&2
+          tail -n 20 \(log) >&2
+          exit 3
+        fi
+
         """
     }
-    let outcome: SpawnedCommand.Outcome
-    do { outcome = try SpawnedCommand.run(commands, stdin: nil, timeoutSeconds: 300) } catch {
-      throw .commandFailed(host: "controller", command: "\(ctl) snapshot status", status: -1, stderr: "\(error)")
+    return commands
+  }
+
+  private func read(path: String, restore: Bool) throws(OpsError) -> (keys: Int, revision: Int64) {
+    guard FileManager.default.isExecutableFile(atPath: ctl) else {
+      throw .fileFailed(host: "controller", path: ctl, message: "cannot verify: the ctl binary is missing (set ctl_binary in the inventory)")
     }
+    let scratch = NSTemporaryDirectory() + "swetcd-verify-\(UInt32.random(in: 0...UInt32.max))"
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    let command = "\(ctl) snapshot status\(restore ? "/restore" : "") \(path)"
+    let outcome: SpawnedCommand.Outcome
+    do {
+      outcome = try SpawnedCommand.run(Self.script(ctl: ctl, path: path, scratch: scratch, restore: restore), stdin: nil,
+                                       timeoutSeconds: Double(Self.timeoutSeconds))
+    } catch {
+      throw .commandFailed(host: "controller", command: command, status: -1, stderr: "cannot start it: \(error)")
+    }
+    if outcome.timedOut { throw .commandTimedOut(host: "controller", command: command, seconds: Self.timeoutSeconds) }
     let stdout = String(decoding: outcome.stdout, as: UTF8.self)
     guard outcome.status == 0 else {
-      throw .commandFailed(host: "controller", command: "\(ctl) snapshot status/restore \(path)", status: outcome.status,
+      throw .commandFailed(host: "controller", command: command, status: outcome.status,
                            stderr: String(decoding: outcome.stderr, as: UTF8.self) + "\nthe snapshot does not restore: do not rely on it; take a new backup")
     }
     guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("{") }),

@@ -42,10 +42,17 @@ public struct BackupManifest: Codable, Sendable, Hashable {
     (snapshot.hasSuffix(".db") ? String(snapshot.dropLast(3)) : snapshot) + ".json"
   }
 
-  public func encoded() throws -> Data {
+  /// The manifest as written beside the snapshot.
+  public func encoded() throws -> Data { try ManifestJSON.encode(self) }
+}
+
+/// The JSON form of every manifest written beside a backup (snapshot or data-dir archive): pretty-printed with
+/// sorted keys and unescaped slashes, so manifests diff and read well.
+enum ManifestJSON {
+  static func encode<T: Encodable>(_ value: T) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return try encoder.encode(self)
+    return try encoder.encode(value)
   }
 }
 

@@ -1,5 +1,5 @@
+import EtcdClient
 import Foundation
-import PKI
 
 extension BackupSchedule {
   /// What was found on one host before anything is changed: the schedule as its systemd reads it, and the cron
@@ -29,16 +29,16 @@ extension BackupSchedule {
     let client = try Self.clientFiles(inventory)
     let connected = ConnectedMembers(inventory: inventory, binaryDirectory: binaryDirectory, acceptNewHostKeys: options.acceptNewHostKeys)
     do throws(OpsError) {
-      let members = try await Self.connectAll(hosts, using: connected)
+      let members = try OpsError.collect(await connected.connectAll(hosts))
       // The expression is the same everywhere: check it on one host first, so a typo is reported once.
       var checks: [HostCheck] = []
       if let head = members.first { checks.append(try await inspect(head, spec: spec)) }
-      checks += try await Self.all(Array(members.dropFirst())) { member throws(OpsError) in try await self.inspect(member, spec: spec) }
+      checks += try await forEachMember(Array(members.dropFirst())) { member throws(OpsError) in try await self.inspect(member, spec: spec) }
       let checked = checks
       for check in checked {
         for warning in check.warnings { say("warning: \(check.member.name): \(warning)") }
       }
-      let results = try await Self.all(checked.map(\.member)) { member throws(OpsError) in
+      let results = try await forEachMember(checked.map(\.member)) { member throws(OpsError) in
         let check = checked.first { $0.member.name == member.name }!
         return try await self.apply(check, spec: spec, client: client)
       }
@@ -59,16 +59,17 @@ extension BackupSchedule {
     }
   }
 
-  /// The controller's client certificate and key (CN root) and CA, when the cluster uses TLS.
+  /// The controller's client certificate and key (CN root) and CA (`ClusterProbe.clientTLS`), when the cluster
+  /// uses TLS.
+  /// - Throws: `OpsError.refused` when they are not all there (deploy issues them).
   static func clientFiles(_ inventory: Inventory) throws(OpsError) -> (ca: String, certificate: String, key: String)? {
     guard inventory.cluster.tls else { return nil }
-    let store = PKIStore(directory: inventory.cluster.pkiDirectory)
-    guard let files = try? store.clientFiles(user: "root"),
-          FileManager.default.fileExists(atPath: files.certificatePath), FileManager.default.fileExists(atPath: files.keyPath),
-          FileManager.default.fileExists(atPath: store.caCertificatePath) else {
-      throw .refused(reason: "the tool's client certificate is not in \(store.directory)/client (the backup script needs it to reach the members over TLS); run `swetcd-ops deploy` first")
+    let tls = ClusterProbe(inventory: inventory).clientTLS
+    guard let ca = tls?.caFile, let certificate = tls?.certFile, let key = tls?.keyFile,
+          [ca, certificate, key].allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
+      throw .refused(reason: "the tool's client certificate is not in \(inventory.cluster.pkiDirectory)/client (the backup script needs it to reach the members over TLS); run `swetcd-ops deploy` first")
     }
-    return (store.caCertificatePath, files.certificatePath, files.keyPath)
+    return (ca, certificate, key)
   }
 
   /// Checks the expression with the host's `systemd-analyze calendar`, that the ctl binary is there, and, where
@@ -161,13 +162,21 @@ extension BackupSchedule {
     let isEnabled = enabled.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "enabled"
     let isActive = active.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "active"
     if !isEnabled || !isActive {
-      if !options.dryRun { try await connection.check("systemctl daemon-reload && systemctl enable --now \(timer)") }
+      if !options.dryRun { try await connection.check(Self.enableCommand(paths, local: member.host.connection == .local)) }
       changes.append("\(options.dryRun ? "would enable and start" : "enabled and started") \(paths.timerName)")
     } else if unitsChanged {
       if !options.dryRun { try await connection.check("systemctl daemon-reload && systemctl restart \(timer)") }
       changes.append("\(options.dryRun ? "would restart" : "reloaded and restarted") \(paths.timerName)")
     }
     return (changes, "systemd timer \(paths.timerName) (OnCalendar=\(spec.onCalendar), normalized \(check.normalized))")
+  }
+
+  /// Enables and starts the timer. Remote hosts keep the units in /etc/systemd/system, where systemctl finds them
+  /// by name; a local host keeps them in its config_dir, which systemctl does not search, so the service is
+  /// linked and the timer enabled by their full paths (systemctl then finds both by name, and `disable` undoes it).
+  static func enableCommand(_ paths: BackupSchedulePaths, local: Bool) -> String {
+    guard local else { return "systemctl daemon-reload && systemctl enable --now \(shellQuote(paths.timerName))" }
+    return "systemctl daemon-reload && systemctl link \(shellQuote(paths.serviceUnit)) && systemctl enable --now \(shellQuote(paths.timerUnit))"
   }
 
   /// `systemd-analyze verify` on both units where the host has it (also where systemd is not running); a
@@ -191,8 +200,8 @@ extension BackupSchedule {
     let hosts = try targetHosts()
     let connected = ConnectedMembers(inventory: inventory, binaryDirectory: binaryDirectory, acceptNewHostKeys: options.acceptNewHostKeys)
     do throws(OpsError) {
-      let members = try await Self.connectAll(hosts, using: connected)
-      let found = try await Self.all(members) { member throws(OpsError) -> [String] in
+      let members = try OpsError.collect(await connected.connectAll(hosts))
+      let found = try await forEachMember(members) { member throws(OpsError) -> [String] in
         let paths = BackupSchedulePaths(host: member.host, cluster: self.inventory.cluster)
         let listing = try await member.connection.run(
           paths.managedFiles.map { "[ -e \(shellQuote($0)) ] && echo \(shellQuote($0))" }.joined(separator: "; ") + "; true",
@@ -212,11 +221,15 @@ extension BackupSchedule {
         return planned.map(\.0.name)
       }
       try confirmation.require("remove the scheduled backups of cluster \(inventory.cluster.name) from \(planned.map(\.0.name).joined(separator: ", "))")
-      _ = try await Self.all(planned.map(\.0)) { member throws(OpsError) in
+      _ = try await forEachMember(planned.map(\.0)) { member throws(OpsError) in
         let files = found[members.firstIndex { $0.name == member.name }!]
         let paths = BackupSchedulePaths(host: member.host, cluster: self.inventory.cluster)
         var script = ""
-        if member.facts.systemdRunning { script += "systemctl disable --now \(shellQuote(paths.timerName)) >/dev/null 2>&1 || true\n" }
+        if member.facts.systemdRunning {
+          script += "systemctl disable --now \(shellQuote(paths.timerName)) >/dev/null 2>&1 || true\n"
+          // On a local host the service was linked into systemd's folder (see `enableCommand`): unlink it too.
+          if member.host.connection == .local { script += "systemctl disable \(shellQuote(paths.serviceName)) >/dev/null 2>&1 || true\n" }
+        }
         script += "rm -f \(files.map(shellQuote).joined(separator: " "))\n"
         if member.facts.systemdRunning { script += "systemctl daemon-reload\n" }
         try await member.connection.check(script)
@@ -228,49 +241,5 @@ extension BackupSchedule {
       await connected.closeAll()
       throw error
     }
-  }
-
-  // MARK: helpers
-
-  /// Connects to every host in parallel; one failure fails the command before anything is changed.
-  static func connectAll(_ hosts: [HostSpec], using connected: ConnectedMembers) async throws(OpsError) -> [Member] {
-    let results = await withTaskGroup(of: (Int, Result<Member, OpsError>).self) { group in
-      for (index, host) in hosts.enumerated() {
-        group.addTask {
-          do throws(OpsError) { return (index, .success(try await connected.member(host))) } catch { return (index, .failure(error)) }
-        }
-      }
-      var collected: [(Int, Result<Member, OpsError>)] = []
-      for await result in group { collected.append(result) }
-      return collected.sorted { $0.0 < $1.0 }.map(\.1)
-    }
-    return try collect(results)
-  }
-
-  /// Runs `body` on every member in parallel, in inventory order; throws the first failure (naming all).
-  static func all<T: Sendable>(_ members: [Member], _ body: @escaping @Sendable (Member) async throws(OpsError) -> T) async throws(OpsError) -> [T] {
-    let results = await forEachMember(members) { member -> Result<T, OpsError> in
-      do throws(OpsError) { return .success(try await body(member)) } catch { return .failure(error) }
-    }
-    return try collect(results)
-  }
-
-  private static func collect<T>(_ results: [Result<T, OpsError>]) throws(OpsError) -> [T] {
-    var values: [T] = [], failures: [OpsError] = []
-    for result in results {
-      switch result {
-      case .success(let value): values.append(value)
-      case .failure(let error): failures.append(error)
-      }
-    }
-    if failures.count == 1 { throw failures[0] }
-    if failures.count > 1 {
-      let reasons = failures.map { failure -> String in
-        if case .refused(let reason) = failure { return reason }
-        return failure.description
-      }
-      throw .refused(reason: reasons.joined(separator: "\n"))
-    }
-    return values
   }
 }

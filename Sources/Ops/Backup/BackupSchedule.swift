@@ -34,16 +34,8 @@ public struct BackupSchedule: Sendable {
   /// The hosts the command acts on, in inventory order.
   /// - Throws: `OpsError.refused` naming hosts that are not in the inventory.
   public func targetHosts() throws(OpsError) -> [HostSpec] {
-    guard let names = options.hosts else { return inventory.hosts }
-    let unknown = names.filter { inventory.host(named: $0) == nil }
-    guard unknown.isEmpty else {
-      throw .refused(reason: "--on names \(unknown.joined(separator: ", ")), which the inventory does not have (it has \(inventory.hosts.map(\.name).joined(separator: ", ")))")
-    }
-    return inventory.hosts.filter { names.contains($0.name) }
+    try inventory.selectHosts(named: options.hosts, flag: "--on")
   }
-
-  /// The templates a schedule renders: the timer and its service, the script they run and the cron entry.
-  public static let templateNames = ["backup.service", "backup.timer", "backup.sh", "backup.cron"]
 }
 
 /// Where one host's scheduled-backup files live.

@@ -26,11 +26,8 @@ public struct DataDirManifest: Codable, Sendable, Hashable {
   /// How to put it back (with the member stopped and its data dir moved aside).
   public var restore: String
 
-  public func encoded() throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return try encoder.encode(self)
-  }
+  /// The manifest as written beside the archive.
+  public func encoded() throws -> Data { try ManifestJSON.encode(self) }
 }
 
 extension DataDirCopy {
@@ -39,8 +36,9 @@ extension DataDirCopy {
 
   /// Fetches the archive in chunks into a hidden file, checks size and SHA-256 against the host's, renames it
   /// into place, writes the manifest and removes the archive from the host.
-  func fetch(_ member: Member, entry: ClusterView.Entry, remotePath: String, name: String, folders: [String], created: Date,
-             say: @escaping @Sendable (String) -> Void) async throws(OpsError) -> DataDirManifest {
+  /// - Parameter status: the member's Status read right before it was stopped (the manifest's revision and index).
+  func fetch(_ member: Member, memberID: UInt64, status: EndpointStatus, remotePath: String, name: String, folders: [String],
+             created: Date, say: @escaping @Sendable (String) -> Void) async throws(OpsError) -> DataDirManifest {
     let connection = member.connection
     let sizeText = try await connection.check("stat -c %s \(shellQuote(remotePath))").trimmingCharacters(in: .whitespacesAndNewlines)
     guard let size = Int(sizeText), let remoteSHA = try await connection.sha256(of: remotePath) else {
@@ -93,8 +91,8 @@ extension DataDirCopy {
     let manifest = DataDirManifest(
       cluster: inventory.cluster.name, server: inventory.cluster.server.rawValue,
       created: ISO8601DateFormatter().string(from: created), file: name, member: member.name,
-      memberID: etcdIDString(entry.member.id), address: member.host.address,
-      revision: entry.status?.revision ?? 0, raftIndex: entry.status?.raftIndex ?? 0, version: entry.status?.version ?? "",
+      memberID: etcdIDString(memberID), address: member.host.address,
+      revision: status.revision, raftIndex: status.raftIndex, version: status.version,
       dataDirectory: node.dataDirectory, walDirectory: folders.count > 1 ? folders[1] : nil,
       sha256: remoteSHA, size: size,
       restore: "stop the member, move \(folders.joined(separator: " and ")) aside, then as root: tar -xzpf \(name) -C / --numeric-owner")

@@ -30,11 +30,7 @@ public struct DataDirCopy: Sendable {
   }
 
   /// The controller folder the archive and its manifest go to.
-  public var directory: String {
-    var backup = Backup.Options()
-    backup.directory = options.directory
-    return Backup(inventory: inventory, options: backup, binaryDirectory: binaryDirectory).directory
-  }
+  public var directory: String { Backup.defaultDirectory(inventory: inventory, override: options.directory) }
 
   /// `<cluster>-<UTC time>-<host>-datadir.tar.gz`.
   public static func archiveName(cluster: String, date: Date, host: String) -> String {
@@ -45,19 +41,11 @@ public struct DataDirCopy: Sendable {
   public func run(confirmation: Confirmation, say: @escaping @Sendable (String) -> Void) async throws(OpsError) -> DataDirManifest? {
     let view = try await ClusterView.observe(inventory)
     say(view.table)
-    let candidates = view.entries.map { entry in
-      DataDirCandidate(name: entry.host?.name ?? entry.displayName, isVoter: !entry.member.isLearner,
-                       isLeader: entry.status?.isLeader == true, isHealthy: entry.isHealthy,
-                       raftIndex: entry.status?.raftIndex ?? 0, inInventory: entry.host != nil)
-    }
-    let chosen = try DataDirCopyPlan.choose(candidates, requested: options.member)
-    guard let entry = view.entries.first(where: { $0.host?.name == chosen.name }), let host = entry.host else {
-      throw .refused(reason: "\(chosen.name) is not in the inventory; add it or pick another member")
-    }
+    let chosen = try Self.choose(in: view, requested: options.member)
     let connected = ConnectedMembers(inventory: inventory, binaryDirectory: binaryDirectory, acceptNewHostKeys: options.acceptNewHostKeys)
     do throws(OpsError) {
-      let member = try await connected.member(host)
-      let manifest = try await copy(member, entry: entry, candidates: candidates, confirmation: confirmation, say: say)
+      let member = try await connected.member(chosen.host)
+      let manifest = try await copy(member, planned: chosen, confirmation: confirmation, say: say)
       await connected.closeAll()
       return manifest
     } catch {
@@ -66,28 +54,73 @@ public struct DataDirCopy: Sendable {
     }
   }
 
-  private func copy(_ member: Member, entry: ClusterView.Entry, candidates: [DataDirCandidate], confirmation: Confirmation,
+  /// The member a copy stops, as `DataDirCopyPlan.choose` picks it from `view`, with the candidates it weighed.
+  struct Choice {
+    var entry: ClusterView.Entry
+    var host: HostSpec
+    var candidates: [DataDirCandidate]
+  }
+
+  static func choose(in view: ClusterView, requested: String?) throws(OpsError) -> Choice {
+    let candidates = view.entries.map { entry in
+      DataDirCandidate(name: entry.host?.name ?? entry.displayName, isVoter: !entry.member.isLearner,
+                       isLeader: entry.status?.isLeader == true, isHealthy: entry.isHealthy,
+                       raftIndex: entry.status?.raftIndex ?? 0, inInventory: entry.host != nil)
+    }
+    let chosen = try DataDirCopyPlan.choose(candidates, requested: requested)
+    // `choose` returns only a member the inventory has (inInventory): its entry has a host.
+    let entry = view.entries[candidates.firstIndex(of: chosen)!]
+    return Choice(entry: entry, host: entry.host!, candidates: candidates)
+  }
+
+  private func copy(_ member: Member, planned: Choice, confirmation: Confirmation,
                     say: @escaping @Sendable (String) -> Void) async throws(OpsError) -> DataDirManifest? {
     let node = member.host.node
     let folders = Self.archivedFolders(dataDirectory: node.dataDirectory, walDirectory: node.walDirectory)
     let remoteFolder = inventory.cluster.backupDirectory
     try await checkSpace(member, folders: folders, remoteFolder: remoteFolder)
-    let role = entry.status?.isLeader == true ? "the leader: stopping it starts an election" : (entry.member.isLearner ? "a learner" : "a follower")
-    say("""
-      Plan for a copy of \(member.name)'s data dir (\(role)):
-        1. stop \(node.serviceName) on \(member.name) (\(DataDirCopyPlan.quorumLine(candidates, stopping: member.name)))
-        2. archive \(folders.joined(separator: " and ")) with tar into \(remoteFolder) on \(member.name)
-        3. start it again and wait until it is healthy (at most \(options.healthTimeout.components.seconds) s); this happens even if step 2 fails
-        4. fetch the archive to \(directory), check its SHA-256, write the manifest, remove it from the host
-      """)
+    let leads = planned.entry.status?.isLeader == true
+    let role = leads ? "the leader: leadership is handed to another voter first" : (planned.entry.member.isLearner ? "a learner" : "a follower")
+    var steps = leads ? ["move leadership from \(member.name) to a healthy voter and wait until it leads"] : []
+    steps += [
+      "stop \(node.serviceName) on \(member.name) (\(DataDirCopyPlan.quorumLine(planned.candidates, stopping: member.name)))",
+      "archive \(folders.joined(separator: " and ")) with tar into \(remoteFolder) on \(member.name)",
+      "start it again and wait until it is healthy and caught up with the leader (at most \(options.healthTimeout.components.seconds) s); this happens even if the archive fails",
+      "fetch the archive to \(directory), check its SHA-256, write the manifest, remove it from the host",
+    ]
+    say("Plan for a copy of \(member.name)'s data dir (\(role)):\n"
+        + steps.enumerated().map { "  \($0.offset + 1). \($0.element)" }.joined(separator: "\n"))
     if options.dryRun { return nil }
     try confirmation.require("stop member \(member.name) of cluster \(inventory.cluster.name) to copy its data dir (it is started again right after)")
 
-    let now = Date()
-    let name = Self.archiveName(cluster: inventory.cluster.name, date: now, host: member.name)
+    // The plan was shown before the prompt: decide again from the cluster as it is now.
+    let now = try await ClusterView.observe(inventory)
+    let current = try Self.choose(in: now, requested: member.name)
+    let tls = inventory.cluster.tls
+    let gate = RollingGate(probe: ClusterProbe(inventory: inventory), hosts: inventory.hosts.filter { now.entry(for: $0, tls: tls) != nil })
+    do throws(RollingGateFailure) {
+      if let moved = try await LeaderHandoff.ensureNotLeader(member.name, view: now, done: [], probe: gate.probe, gate: gate) {
+        say("\(member.name): \(moved)")
+      }
+    } catch {
+      throw .stopped(step: "leadership handoff from \(member.name)", message: error.reason,
+                     resume: "nothing was stopped; check `swetcd-ops status` and run again")
+    }
+    // The manifest records the member's own revision and raft index, read right before it stops.
+    let status: EndpointStatus
+    do throws(EtcdClientError) {
+      status = try await gate.probe.client(hosts: [member.host], callTimeout: .seconds(10)).closing { client async throws(EtcdClientError) in
+        try await client.connections[0].status()
+      }
+    } catch {
+      throw .refused(reason: "cannot read \(member.name)'s status before stopping it (\(error.description)); nothing was stopped. Check `swetcd-ops status` and run again")
+    }
+
+    let started = Date()
+    let name = Self.archiveName(cluster: inventory.cluster.name, date: started, host: member.name)
     let remotePath = "\(remoteFolder)/\(name)"
     let service = member.service(choice: node.service)
-    say("stopping \(node.serviceName) on \(member.name)")
+    say("stopping \(node.serviceName) on \(member.name) (revision \(status.revision), raft index \(status.raftIndex))")
     var failure: OpsError?
     do throws(OpsError) {
       try await service.stop()
@@ -98,22 +131,28 @@ public struct DataDirCopy: Sendable {
       say("archiving failed: \(error.description)")
     }
     // Always start it again, whatever happened above.
-    say("starting \(node.serviceName) on \(member.name) and waiting until it is healthy")
+    say("starting \(node.serviceName) on \(member.name) and waiting until it is healthy and caught up")
     var startProblem: String?
     do throws(OpsError) { try await service.start() } catch { startProblem = error.description }
-    let health = await ClusterProbe(inventory: inventory).waitUntilHealthy(hosts: [member.host], timeout: options.healthTimeout)
-    guard startProblem == nil, health.first?.isHealthy == true else {
+    let caughtUp = await gate.waitUntilCaughtUp(member.host, timeout: options.healthTimeout)
+    var gateProblem: String?
+    switch caughtUp {
+    case .failure(let problem): gateProblem = problem.reason
+    case .success(let progress):
+      say("\(member.name) is healthy again and caught up (raft index \(progress.reached) >= leader's \(progress.target))")
+    }
+    if let problem = startProblem ?? gateProblem {
       let log = await service.recentLog(lines: 15)
       throw .stopped(step: "restart of \(member.name)",
-                     message: "\(member.name) is not healthy again after the copy: \(startProblem ?? health.first?.error ?? "no answer")\nlast log lines:\n\(log)",
+                     message: "\(member.name) is not healthy and caught up again after the copy: \(problem)\nlast log lines:\n\(log)",
                      resume: "the other members keep quorum; look at \(member.name)'s log, start it with `swetcd-ops deploy --only start`, and check `swetcd-ops status`\(failure == nil ? "; the archive is on the host at \(remotePath)" : "")")
     }
-    say("\(member.name) is healthy again")
     if let failure {
       throw .stopped(step: "archive on \(member.name)", message: failure.description,
                      resume: "\(member.name) was started again and is healthy; nothing else changed. Fix the cause (is \(remoteFolder) writable, with room?) and run again")
     }
-    return try await fetch(member, entry: entry, remotePath: remotePath, name: name, folders: folders, created: now, say: say)
+    return try await fetch(member, memberID: current.entry.member.id, status: status, remotePath: remotePath, name: name,
+                           folders: folders, created: started, say: say)
   }
 
   /// The data dir, and the WAL dir when it lies outside it.
