@@ -16,8 +16,12 @@ public struct ClusterView: Sendable {
     public var displayName: String { member.name.isEmpty ? (host?.name ?? "(unstarted)") : member.name }
   }
 
-  public var clusterID: UInt64
   public var entries: [Entry]
+
+  public init(entries: [Entry]) { self.entries = entries }
+
+  /// Kept so code that still passes the cluster ID compiles; the ID is not kept (nothing reads it).
+  public init(clusterID _: UInt64, entries: [Entry]) { self.init(entries: entries) }
 
   public var voters: [Entry] { entries.filter { !$0.member.isLearner } }
   public var learners: [Entry] { entries.filter(\.member.isLearner) }
@@ -60,16 +64,17 @@ public struct ClusterView: Sendable {
     }
     let reachable = entries.indices.filter { entries[$0].endpoint != nil }
     if !reachable.isEmpty, let client = try? probe.client(endpoints: reachable.map { entries[$0].endpoint! }) {
-      async let statuses = client.statusOfAll()
-      async let health = client.healthOfAll()
-      let (statusList, healthList) = await (statuses, health)
-      await client.close()
+      let (statusList, healthList) = await client.closing { client in
+        async let statuses = client.statusOfAll()
+        async let health = client.healthOfAll()
+        return await (statuses, health)
+      }
       for (position, index) in reachable.enumerated() {
         if case .success(let status) = statusList[position] { entries[index].status = status }
         entries[index].health = healthList[position]
       }
     }
-    return ClusterView(clusterID: list.clusterID, entries: entries)
+    return ClusterView(entries: entries)
   }
 
   /// The table plans print: one row per member with its role, raft index and health, then the quorum line.

@@ -32,13 +32,8 @@ public struct ClusterProbe: Sendable {
     let deadline = ContinuousClock.now + timeout
     var last: [EndpointHealth] = []
     while true {
-      do {
-        let client = try client(hosts: hosts, callTimeout: .seconds(3))
-        last = await client.healthOfAll()
-        await client.close()
-      } catch {
-        return []
-      }
+      guard let client = try? client(hosts: hosts, callTimeout: .seconds(3)) else { return [] }
+      last = await client.closing { client in await client.healthOfAll() }
       onPoll?(last)
       if last.allSatisfy(\.isHealthy) || ContinuousClock.now >= deadline { return last }
       try? await Task.sleep(for: .milliseconds(500))
@@ -48,10 +43,11 @@ public struct ClusterProbe: Sendable {
   /// The final table: one row per member with its ID, version, leadership, raft index, db size and health.
   public func summary() async -> (table: String, healthy: Bool) {
     guard let client = try? client() else { return ("cannot build a client for the inventory's endpoints", false) }
-    async let statuses = client.statusOfAll()
-    async let health = client.healthOfAll()
-    let (statusList, healthList) = await (statuses, health)
-    await client.close()
+    let (statusList, healthList) = await client.closing { client in
+      async let statuses = client.statusOfAll()
+      async let health = client.healthOfAll()
+      return await (statuses, health)
+    }
     var rows = [["HOST", "ENDPOINT", "MEMBER ID", "VERSION", "LEADER", "RAFT TERM", "RAFT INDEX", "DB SIZE", "HEALTH"]]
     for (index, host) in inventory.hosts.enumerated() {
       let endpoint = host.clientURL(tls: inventory.cluster.tls)

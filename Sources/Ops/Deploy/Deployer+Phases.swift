@@ -160,7 +160,7 @@ extension Deployer {
 
   func configPhase(_ member: Member) async -> Member {
     await step(member, .config) { member throws(OpsError) in
-      let currentConfig = try await member.connection.readFile(member.paths.config).map { String(decoding: $0, as: UTF8.self) }
+      let currentConfig = try member.configOnHost.get()
       let context = RenderContext.make(inventory: inventory, host: member.host, members: inventory.hosts, state: .new,
                                        bootstrap: bootstrapValues(for: member, currentConfig: currentConfig))
       let files: [(String, String, Int, Bool)] = [
@@ -171,11 +171,16 @@ extension Deployer {
       var changes: [String] = []
       for (template, path, mode, restarts) in files {
         let rendered = try templates.render(template, context)
-        let current = try await member.connection.readFile(path).map { String(decoding: $0, as: UTF8.self) }
+        let isConfig = path == member.paths.config
+        let current: String?
+        if isConfig { current = currentConfig } else { current = try await member.connection.readFile(path).map { String(decoding: $0, as: UTF8.self) } }
         guard current != rendered else { continue }
         let diff = UnifiedDiff.render(old: current ?? "", new: rendered, oldLabel: "\(member.name):\(path)\(current == nil ? " (new file)" : "")",
                                       newLabel: "\(member.name):\(path) (rendered)")
-        if !options.dryRun { try await member.connection.writeFile(Data(rendered.utf8), to: path, mode: mode, owner: nil) }
+        if !options.dryRun {
+          try await member.connection.writeFile(Data(rendered.utf8), to: path, mode: mode, owner: nil)
+          if isConfig { member.configOnHost = .success(rendered) }
+        }
         changes.append(options.dryRun ? "change \(path)\n\(diff)" : "wrote \(path)")
         if restarts { member.needsRestart = true }
       }
@@ -221,10 +226,9 @@ extension Deployer {
 
   func servicePhase(_ member: Member) async -> Member {
     await step(member, .service) { member throws(OpsError) in
-      let service = member.service(choice: member.host.node.service)
+      let service = member.service
       guard service.kind == .systemd else { return [] }
-      let enabled = try await member.connection.run("systemctl is-enabled \(shellQuote(member.host.node.serviceName))", stdin: nil, timeout: .seconds(30))
-      if enabled.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "enabled" { return [] }
+      if try await service.isEnabled() { return [] }
       if !options.dryRun { try await service.enable() }
       return ["enabled \(member.host.node.serviceName).service"]
     }

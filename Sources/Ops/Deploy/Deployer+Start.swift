@@ -8,7 +8,8 @@ extension Deployer {
     var members = members
     let stopped = members.indices.filter { !members[$0].wasRunning }
     let restart = members.indices.filter { members[$0].wasRunning && members[$0].needsRestart }
-    let total = members.count, quorum = total / 2 + 1
+    let math = QuorumMath(voters: members.count)
+    let total = math.voters, quorum = math.quorum
     if options.dryRun {
       if !stopped.isEmpty {
         reporter.message("would start \(stopped.map { members[$0].name }.joined(separator: ", ")) together (\(total) members, quorum \(quorum): members wait for each other until \(quorum) are up)")
@@ -22,7 +23,7 @@ extension Deployer {
     // A new cluster's members must start together: each waits for a quorum of peers before it is ready.
     let started = await forEachMember(stopped.map { members[$0] }) { member in
       await self.step(member, .start) { member throws(OpsError) in
-        try await member.service(choice: member.host.node.service).start()
+        try await member.service.start()
         return ["started \(member.host.node.serviceName)"]
       }
     }
@@ -39,7 +40,7 @@ extension Deployer {
         break
       }
       members[index] = await step(member, .start) { member throws(OpsError) in
-        let service = member.service(choice: member.host.node.service)
+        let service = member.service
         try await service.stop()
         try await service.start()
         let health = await ClusterProbe(inventory: inventory).waitUntilHealthy(hosts: [member.host], timeout: options.healthTimeout)
@@ -57,8 +58,7 @@ extension Deployer {
   /// Orders members so that the current leader restarts last (one election instead of several).
   private func leaderLast(_ members: [Member]) async -> [Member] {
     guard members.count > 1, let client = try? ClusterProbe(inventory: inventory).client() else { return members }
-    let statuses = await client.statusOfAll()
-    await client.close()
+    let statuses = await client.closing { client in await client.statusOfAll() }
     let leaders = Set(zip(inventory.hosts, statuses).compactMap { host, result -> String? in
       if case .success(let status) = result, status.isLeader { return host.name }
       return nil
@@ -71,15 +71,19 @@ extension Deployer {
   func healthPhase(_ members: [Member]) async -> Bool {
     for member in members { reporter.update(member.name, "waiting for health", transient: true) }
     let probe = ClusterProbe(inventory: inventory)
+    // Every inventory host is waited for (the cluster must be healthy), in inventory order.
     let health = await probe.waitUntilHealthy(timeout: options.healthTimeout) { health in
       for (host, result) in zip(self.inventory.hosts, health) {
         self.reporter.update(host.name, result.isHealthy ? "done: healthy" : "waiting for health", transient: !result.isHealthy)
       }
     }
-    for (member, result) in zip(members, health) {
+    // The members acted on may be only some hosts (targetHosts): pair each with its own host's result.
+    let healthByHost = Dictionary(zip(inventory.hosts.map(\.name), health), uniquingKeysWith: { first, _ in first })
+    for member in members {
+      guard let result = healthByHost[member.name] else { continue }
       record(member.name, "health", result.isHealthy ? .ok : .failed, result.error.map { [$0] } ?? [])
       if !result.isHealthy {
-        let log = await member.service(choice: member.host.node.service).recentLog(lines: 15)
+        let log = await member.service.recentLog(lines: 15)
         reporter.message("\(member.name) is not healthy: \(result.error ?? "unknown")\nlast log lines:\n\(log)")
       }
     }

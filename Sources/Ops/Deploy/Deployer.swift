@@ -107,8 +107,14 @@ public final class Deployer: Sendable {
     reporter.update(host.name, "connecting", transient: true)
     do {
       reporter.update(host.name, "gathering facts", transient: true)
-      let member = try await Member.connect(to: host, inventory: inventory, binaryDirectory: options.defaultBinaryDirectory,
+      var member = try await Member.connect(to: host, inventory: inventory, binaryDirectory: options.defaultBinaryDirectory,
                                             acceptNewHostKeys: options.acceptNewHostKeys)
+      // Read once here: the newcomer check and the config phase both use it.
+      do throws(OpsError) {
+        member.configOnHost = .success(try await member.connection.readFile(member.paths.config).map { String(decoding: $0, as: UTF8.self) })
+      } catch {
+        member.configOnHost = .failure(error)
+      }
       record(member.name, "facts", .ok, [])
       return member
     } catch {
@@ -128,8 +134,7 @@ public final class Deployer: Sendable {
     guard !initialized.isEmpty else { return members }
     var bootstrapped = Set<String>()
     for member in initialized {
-      guard let data = try? await member.connection.readFile(member.paths.config),
-            let values = BootstrapValues.parse(config: String(decoding: data, as: UTF8.self)) else { continue }
+      guard case .success(let config?) = member.configOnHost, let values = BootstrapValues.parse(config: config) else { continue }
       bootstrapped.formUnion(values.memberNames)
       bootstrapped.insert(member.name)
     }

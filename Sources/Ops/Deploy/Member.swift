@@ -16,9 +16,18 @@ struct Member: Sendable {
   var failure: String?
   /// Whether the server was running when facts were gathered.
   var wasRunning = false
+  /// etcd.conf as a deploy found it on the host (nil inside: no such file yet), read once per deploy run when it
+  /// connects and kept current as the config phase rewrites it. Commands other than deploy leave it unread.
+  var configOnHost: Result<String?, OpsError> = .success(nil)
 
   var name: String { host.name }
 
+  /// The manager of this member's server, as the inventory chooses it (`node.service`) for this host's facts.
+  var service: any ServiceManager {
+    ServiceManagers.make(choice: host.node.service, facts: facts, host: host, paths: paths, connection: connection)
+  }
+
+  /// Kept so callers that still pass `host.node.service` compile; `service` is the same manager.
   func service(choice: ServiceChoice) -> any ServiceManager {
     ServiceManagers.make(choice: choice, facts: facts, host: host, paths: paths, connection: connection)
   }

@@ -2,22 +2,17 @@ import EtcdClient
 import Foundation
 
 extension MemberAdder {
-  /// Joins one host, resuming where an earlier run stopped (a learner already added, or started).
-  func join(_ host: HostSpec, connected: ConnectedMembers) async throws(OpsError) {
-    let view = try await ClusterView.observe(inventory)
+  /// Joins one host, resuming where an earlier run stopped (a learner already added, or started); `view` is the
+  /// cluster as it is now.
+  func join(_ host: HostSpec, view: ClusterView, connected: ConnectedMembers) async throws(OpsError) {
     let others = view.entries.filter { $0.host?.name != host.name }
-    let client = try steps.client(endpoints: others.compactMap(\.endpoint))
-    do throws(OpsError) {
+    try await steps.client(endpoints: others.compactMap(\.endpoint)).closing { client async throws(OpsError) in
       try await join(host, view: view, client: client, connected: connected)
-      await client.close()
-    } catch {
-      await client.close()
-      throw error
     }
   }
 
   private func join(_ host: HostSpec, view: ClusterView, client: EtcdClient, connected: ConnectedMembers) async throws(OpsError) {
-    var member = try await connected.member(host)
+    let member = try await connected.member(host)
     let memberHosts = view.entries.compactMap(\.host).filter { $0.name != host.name }
     var entry = view.entry(for: host, tls: tls)
     if entry == nil {
@@ -48,10 +43,8 @@ extension MemberAdder {
     guard let entry else { return }
     let isLearner = entry.member.isLearner
     do throws(OpsError) {
-      if try await !member.service(choice: host.node.service).isRunning() {
-        try await member.service(choice: host.node.service).start()
-        member.wasRunning = true
-        connected.update(member)
+      if try await !member.service.isRunning() {
+        try await member.service.start()
         say("\(host.name): started \(host.node.serviceName)")
       }
       if isLearner {
@@ -93,26 +86,25 @@ extension MemberAdder {
 
   /// Waits until the learner's raft index is within etcd's promotion margin (90%) of the leader's.
   private func waitCaughtUp(_ host: HostSpec, client: EtcdClient) async throws(OpsError) {
-    let learner = try steps.client(endpoints: [host.clientURL(tls: tls)])
-    let deadline = ContinuousClock.now + options.catchUpTimeout
-    var lastShown = ContinuousClock.now - .seconds(10)
-    while true {
-      let leader = await client.leader()
-      let status = try? await learner.connections[0].status()
-      if let leader, let status, status.raftIndex > 0, status.raftIndex * 10 >= leader.raftIndex * 9 {
-        say("\(host.name): caught up as a learner: raft index \(status.raftIndex), leader's \(leader.raftIndex)")
-        await learner.close()
-        return
+    try await steps.client(endpoints: [host.clientURL(tls: tls)]).closing { learner async throws(OpsError) in
+      let deadline = ContinuousClock.now + options.catchUpTimeout
+      var lastShown = ContinuousClock.now - .seconds(10)
+      while true {
+        let leader = await client.leader()
+        let status = try? await learner.connections[0].status()
+        if let leader, let status, status.raftIndex > 0, status.raftIndex * 10 >= leader.raftIndex * 9 {
+          say("\(host.name): caught up as a learner: raft index \(status.raftIndex), leader's \(leader.raftIndex)")
+          return
+        }
+        if ContinuousClock.now - lastShown >= .seconds(5) {
+          say("\(host.name): catching up: raft index \(status.map { String($0.raftIndex) } ?? "-") of the leader's \(leader.map { String($0.raftIndex) } ?? "-")")
+          lastShown = .now
+        }
+        if ContinuousClock.now >= deadline {
+          throw .commandTimedOut(host: host.name, command: "catching up with the leader's log", seconds: Int(options.catchUpTimeout.components.seconds))
+        }
+        try? await Task.sleep(for: .seconds(1))
       }
-      if ContinuousClock.now - lastShown >= .seconds(5) {
-        say("\(host.name): catching up: raft index \(status.map { String($0.raftIndex) } ?? "-") of the leader's \(leader.map { String($0.raftIndex) } ?? "-")")
-        lastShown = .now
-      }
-      if ContinuousClock.now >= deadline {
-        await learner.close()
-        throw .commandTimedOut(host: host.name, command: "catching up with the leader's log", seconds: Int(options.catchUpTimeout.components.seconds))
-      }
-      try? await Task.sleep(for: .seconds(1))
     }
   }
 
@@ -127,12 +119,12 @@ extension MemberAdder {
       undone.append("could NOT remove learner \(etcdIDString(id)): \(error.description) (remove it with `swetcd-ops remove-member \(inventory.file) --id \(etcdIDString(id))`)")
     }
     do {
-      try await member.service(choice: host.node.service).stop()
+      try await member.service.stop()
       undone.append("\(host.node.serviceName) stopped on \(host.name)")
     } catch {
       undone.append("could NOT stop \(host.node.serviceName) on \(host.name): \(error.description)")
     }
-    let log = await member.service(choice: host.node.service).recentLog(lines: 15)
+    let log = await member.service.recentLog(lines: 15)
     return .stopped(step: "joining \(host.name)", message: "\(cause.description)\nlast log lines of \(host.name):\n\(log)",
                     resume: "rolled back: \(undone.joined(separator: "; ")). The learner never voted, so quorum was never at stake. Fix the cause and run add-member again")
   }

@@ -30,9 +30,20 @@ public struct MemberAdder: Sendable {
     guard !options.dryRun, !plan.toJoin.isEmpty else { return }
     try options.confirmation.require("add \(plan.toJoin.map(\.name).joined(separator: ", ")) to cluster \(inventory.cluster.name)")
     try await steps.backupBeforeChange()
+    _ = try await execute(plan, view: view)
+  }
+
+  /// Carries out a plan made (and shown, and confirmed) from `view`: joins its hosts one at a time, the first
+  /// from `view` itself and each later one from a fresh look at the cluster (the previous join changed it).
+  /// Takes no snapshot first: the caller does. Returns the cluster as it is afterwards.
+  func execute(_ plan: Plan, view: ClusterView) async throws(OpsError) -> ClusterView {
     let connected = ConnectedMembers(inventory: inventory, binaryDirectory: options.binaryDirectory, acceptNewHostKeys: options.acceptNewHostKeys)
     do throws(OpsError) {
-      for host in plan.toJoin { try await join(host, connected: connected) }
+      var current = view
+      for (index, host) in plan.toJoin.enumerated() {
+        if index > 0 { current = try await ClusterView.observe(inventory) }
+        try await join(host, view: current, connected: connected)
+      }
       await connected.closeAll()
     } catch {
       await connected.closeAll()
@@ -43,6 +54,7 @@ public struct MemberAdder: Sendable {
     guard after.allHealthy else {
       throw .stopped(step: "final health check", message: "not every member is healthy", resume: "check `swetcd-ops status` and the members' logs")
     }
+    return after
   }
 
   static func resolve(_ names: [String], in inventory: Inventory) throws(OpsError) -> [HostSpec] {

@@ -35,13 +35,16 @@ public struct MemberRemover: Sendable {
     let survivors = view.entries.filter { $0.member.id != entry.member.id }
     try await steps.backupBeforeChange(from: survivors.first(where: { $0.status?.isLeader == true && $0.isHealthy })?.host?.name
                                         ?? survivors.first(where: \.isHealthy)?.host?.name)
-    let client = try steps.client(endpoints: survivors.compactMap(\.endpoint) + [entry.endpoint].compactMap { $0 })
-    do throws(OpsError) {
+    try await execute(removing: entry, view: view)
+  }
+
+  /// Carries out the removal of `entry`, planned (and shown, and confirmed) from `view`: leadership handed away
+  /// if it leads, MemberRemove, then its service stopped and its data moved aside. Takes no snapshot first: the
+  /// caller does.
+  func execute(removing entry: ClusterView.Entry, view: ClusterView) async throws(OpsError) {
+    let survivors = view.entries.filter { $0.member.id != entry.member.id }
+    try await steps.client(endpoints: survivors.compactMap(\.endpoint) + [entry.endpoint].compactMap { $0 }).closing { client async throws(OpsError) in
       try await remove(entry, survivors: survivors, client: client)
-      await client.close()
-    } catch {
-      await client.close()
-      throw error
     }
     try await cleanUp(entry)
     let after = try await ClusterView.observe(inventory)
@@ -130,10 +133,12 @@ public struct MemberRemover: Sendable {
       return
     }
     do throws(OpsError) {
-      let service = member.service(choice: host.node.service)
+      let service = member.service
       try await service.stop()
-      if service.kind == .systemd { _ = try? await member.connection.run("systemctl disable \(shellQuote(host.node.serviceName))", stdin: nil, timeout: .seconds(30)) }
       say("\(host.name): stopped \(host.node.serviceName)")
+      do throws(OpsError) { try await service.disable() } catch {
+        say("\(host.name): could not disable \(host.node.serviceName) (\(error.description)); it is stopped, but would start at boot and find itself removed: disable it by hand")
+      }
       for path in try await steps.moveDataAside(member, reason: "removed", stamp: UTCStamp.string()) {
         say("\(host.name): data moved aside to \(path) (delete it when you no longer need it)")
       }

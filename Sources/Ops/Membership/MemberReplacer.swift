@@ -30,11 +30,16 @@ public struct MemberReplacer: Sendable {
     say("Cluster \(inventory.cluster.name) now:\n\(view.table)\n\nPlan\(options.dryRun ? " (dry run: nothing is changed)" : ""):\n\(lines.joined(separator: "\n"))")
     if options.dryRun { return }
     try options.confirmation.require("replace member \(old) with \(new) in cluster \(inventory.cluster.name)")
-    var confirmed = options
-    confirmed.confirmation = Confirmation(assumeYes: true)
-    try await MemberAdder(inventory: inventory, hostNames: [new], options: confirmed, say: say).run()
-    // The snapshot taken before the add covers the removal too.
-    confirmed.backupFirst = false
-    try await MemberRemover(inventory: inventory, target: .host(old), options: confirmed, say: say).run()
+    let steps = MembershipSteps(inventory: inventory, options: options, say: say)
+    // One snapshot before the add covers the removal too.
+    try await steps.backupBeforeChange()
+    var current = view
+    if !addPlan.toJoin.isEmpty {
+      current = try await MemberAdder(inventory: inventory, hostNames: [new], options: options, say: say).execute(addPlan, view: view)
+    }
+    // The removal is judged on the cluster after the add (one more voter), without printing another plan.
+    let leaving = try MemberRemover.find(.host(old), in: current, inventory: inventory)
+    _ = try MemberRemover.plan(removing: leaving, view: current)
+    try await MemberRemover(inventory: inventory, target: .host(old), options: options, say: say).execute(removing: leaving, view: current)
   }
 }

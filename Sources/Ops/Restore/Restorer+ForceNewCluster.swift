@@ -91,7 +91,7 @@ extension Restorer {
         try await reportData(on: host)
         try await fixPeerURL(of: host)
         try await steps.deploy([host], bootstrap: [host.name: alone], phases: [.config])
-        let service = seed.service(choice: host.node.service)
+        let service = seed.service
         try await service.stop()
         say("\(host.name): restarting without --force-new-cluster")
         try await startAll([seed])
@@ -109,9 +109,7 @@ extension Restorer {
   }
 
   private func reportData(on host: HostSpec) async throws(OpsError) {
-    let client = try steps.client(endpoints: [host.clientURL(tls: tls)])
-    let counted = try? await client.connections[0].countKeys()
-    await client.close()
+    let counted = try await steps.client(endpoints: [host.clientURL(tls: tls)]).closing { client in try? await client.connections[0].countKeys() }
     guard let counted else { throw .connectionFailed(host: host.name, message: "cannot count its keys after --force-new-cluster") }
     say("\(host.name): serves \(counted.count) keys at revision \(counted.revision) as a 1-member cluster")
   }
@@ -119,15 +117,16 @@ extension Restorer {
   /// `member update` when the seed's recorded peer URL is not the inventory's.
   private func fixPeerURL(of host: HostSpec) async throws(OpsError) {
     let client = try steps.client(endpoints: [host.clientURL(tls: tls)])
+    let wanted = host.peerURL(tls: tls)
     do throws(EtcdClientError) {
-      let list = try await client.connections[0].memberList()
-      if let me = list.members.first(where: { $0.name == host.name }) ?? list.members.first, me.peerURLs != [host.peerURL(tls: tls)] {
-        _ = try await client.connections[0].memberUpdate(id: me.id, peerURLs: [host.peerURL(tls: tls)])
-        say("\(host.name): peer URL updated from \(me.peerURLs.joined(separator: ",")) to \(host.peerURL(tls: tls))")
+      try await client.closing { client async throws(EtcdClientError) in
+        let list = try await client.connections[0].memberList()
+        if let me = list.members.first(where: { $0.name == host.name }) ?? list.members.first, me.peerURLs != [wanted] {
+          _ = try await client.connections[0].memberUpdate(id: me.id, peerURLs: [wanted])
+          say("\(host.name): peer URL updated from \(me.peerURLs.joined(separator: ",")) to \(wanted)")
+        }
       }
-      await client.close()
     } catch {
-      await client.close()
       throw .connectionFailed(host: host.name, message: "member update: \(error.description)")
     }
   }

@@ -5,16 +5,7 @@ extension Restorer {
   /// Connects to the hosts in parallel. With `required`, every host must answer; otherwise the ones that do are
   /// returned (and the others reported).
   func connectAll(_ hosts: [HostSpec], connected: ConnectedMembers, required: Bool) async throws(OpsError) -> [Member] {
-    let results: [Result<Member, OpsError>] = await withTaskGroup(of: (Int, Result<Member, OpsError>).self) { group in
-      for (index, host) in hosts.enumerated() {
-        group.addTask {
-          do throws(OpsError) { return (index, .success(try await connected.member(host))) } catch { return (index, .failure(error)) }
-        }
-      }
-      var collected: [(Int, Result<Member, OpsError>)] = []
-      for await result in group { collected.append(result) }
-      return collected.sorted { $0.0 < $1.0 }.map(\.1)
-    }
+    let results = await connected.connectAll(hosts)
     var members: [Member] = []
     var failures: [String] = []
     for (host, result) in zip(hosts, results) {
@@ -48,14 +39,12 @@ extension Restorer {
 
   /// Stops every member and makes sure none still answers at its client URL (fencing).
   func stopAll(_ members: [Member]) async throws(OpsError) {
-    try await inParallel(members) { member throws(OpsError) in
-      try await member.service(choice: member.host.node.service).stop()
-    }
+    _ = try await forEachMember(members, throwing: { member throws(OpsError) in try await member.service.stop() })
     for member in members {
       let endpoint = member.host.clientURL(tls: tls)
-      let client = try steps.client(endpoints: [endpoint], callTimeout: .seconds(2))
-      let answered = (try? await client.connections[0].status()) != nil
-      await client.close()
+      let answered = try await steps.client(endpoints: [endpoint], callTimeout: .seconds(2)).closing { client in
+        (try? await client.connections[0].status()) != nil
+      }
       if answered {
         throw .stopped(step: "stopping \(member.name)", message: "something still answers at \(endpoint) after \(member.host.node.serviceName) was stopped",
                        resume: "a server outside the tool's service runs there: stop it and run restore again (nothing was restored; the members' services are stopped)")
@@ -78,27 +67,16 @@ extension Restorer {
 
   /// Starts the members together and waits until all are healthy.
   func startAll(_ members: [Member]) async throws(OpsError) {
-    try await inParallel(members) { member throws(OpsError) in
-      try await member.service(choice: member.host.node.service).start()
-    }
+    _ = try await forEachMember(members, throwing: { member throws(OpsError) in try await member.service.start() })
     let hosts = members.map(\.host)
     let health = await ClusterProbe(inventory: inventory).waitUntilHealthy(hosts: hosts, timeout: options.healthTimeout)
     guard !health.isEmpty, health.allSatisfy(\.isHealthy) else {
       var lines: [String] = []
       for (member, result) in zip(members, health) where !result.isHealthy {
-        lines.append("\(member.name): \(result.error ?? "unhealthy")\n\(await member.service(choice: member.host.node.service).recentLog(lines: 10))")
+        lines.append("\(member.name): \(result.error ?? "unhealthy")\n\(await member.service.recentLog(lines: 10))")
       }
       throw .stopped(step: "starting \(hosts.map(\.name).joined(separator: ", "))", message: lines.joined(separator: "\n"), resume: "")
     }
     say("\(hosts.map(\.name).joined(separator: ", ")): started and healthy")
-  }
-
-  /// Runs `body` for every member in parallel; throws every failure together.
-  func inParallel(_ members: [Member], _ body: @escaping @Sendable (Member) async throws(OpsError) -> Void) async throws(OpsError) {
-    let failures: [OpsError] = await forEachMember(members) { member -> OpsError? in
-      do throws(OpsError) { try await body(member); return nil } catch { return error }
-    }.compactMap { $0 }
-    if failures.count == 1 { throw failures[0] }
-    if !failures.isEmpty { throw .several(failures) }
   }
 }

@@ -80,9 +80,9 @@ public struct Restorer: Sendable {
         let bootstrap = BootstrapValues(initialCluster: initialCluster, state: .new, token: token)
         try await steps.deploy(inventory.hosts, bootstrap: Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, bootstrap) }),
                                phases: [.dirs, .certs, .binaries, .config, .firewall, .service])
-        try await inParallel(members) { member throws(OpsError) in
+        _ = try await forEachMember(members, throwing: { member throws(OpsError) in
           try await self.restoreData(checked, on: member, initialCluster: initialCluster, token: token, extraFlags: bumpFlags, stamp: stamp)
-        }
+        })
         try await startAll(members)
         try await verify(checked, hosts: inventory.hosts)
       } catch {
@@ -139,28 +139,28 @@ public struct Restorer: Sendable {
   /// Checks the restored cluster holds what the snapshot held: at the snapshot's revision (so writes that
   /// arrive meanwhile do not matter), the live key count and, on every member, the HashKV the backup recorded.
   func verify(_ checked: CheckedSnapshot, hosts: [HostSpec]) async throws(OpsError) {
-    let client = try steps.client(endpoints: hosts.map { $0.clientURL(tls: tls) })
     let revision = checked.revision
-    var problems: [String] = []
-    var counted: Int64 = -1
-    var hashes: [String] = []
+    let client = try steps.client(endpoints: hosts.map { $0.clientURL(tls: tls) })
+    let counted: Int64, hashes: [(host: String, hash: UInt32)]
     do throws(EtcdClientError) {
-      counted = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.countKeys(revision: revision) }.count
-      for (host, connection) in zip(hosts, client.connections) {
-        let hash = try await connection.hashKV(revision: revision).hash
-        hashes.append("\(host.name) \(hash)")
-        if let expected = checked.manifest?.hashKV, hash != expected { problems.append("\(host.name)'s HashKV at revision \(revision) is \(hash), the backup's \(expected)") }
+      (counted, hashes) = try await client.closing { client async throws(EtcdClientError) in
+        let counted = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.countKeys(revision: revision) }.count
+        var hashes: [(host: String, hash: UInt32)] = []
+        for (host, connection) in zip(hosts, client.connections) { hashes.append((host.name, try await connection.hashKV(revision: revision).hash)) }
+        return (counted, hashes)
       }
-      await client.close()
     } catch {
-      await client.close()
       throw .connectionFailed(host: inventory.cluster.name, message: "cannot check the restored data: \(error.description)")
+    }
+    var problems: [String] = []
+    if let expected = checked.manifest?.hashKV {
+      for (host, hash) in hashes where hash != expected { problems.append("\(host)'s HashKV at revision \(revision) is \(hash), the backup's \(expected)") }
     }
     if let keys = checked.keys, counted != keys { problems.append("\(counted) keys at revision \(revision), the backup had \(keys)") }
     guard problems.isEmpty else {
       throw .stopped(step: "verifying the restore", message: problems.joined(separator: "; "),
                      resume: "do not put the cluster back in service; check the members' logs")
     }
-    say("verified: \(counted) keys at revision \(revision)\(checked.keys == nil ? " (no manifest to compare with)" : ", as in the backup"); HashKV \(hashes.joined(separator: ", "))\(checked.manifest?.hashKV == nil ? "" : ", as in the backup")")
+    say("verified: \(counted) keys at revision \(revision)\(checked.keys == nil ? " (no manifest to compare with)" : ", as in the backup"); HashKV \(hashes.map { "\($0.host) \($0.hash)" }.joined(separator: ", "))\(checked.manifest?.hashKV == nil ? "" : ", as in the backup")")
   }
 }
