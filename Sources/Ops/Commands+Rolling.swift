@@ -8,7 +8,7 @@ extension OpsCommands {
     guard let inventory = loadInventory(inventoryPath) else { return 2 }
     guard usable(options, in: inventory) else { return 2 }
     return await report("restart") { () async throws(OpsError) in
-      _ = try await RollingRestart(inventory: inventory, options: options).run { printOut($0) }
+      try await RollingRestart(inventory: inventory, options: options).run { printOut($0) }
     }
   }
 
@@ -22,7 +22,7 @@ extension OpsCommands {
       return 2
     }
     return await report("upgrade") { () async throws(OpsError) in
-      _ = try await RollingRestart(inventory: inventory, options: options, upgrade: binaries).run { printOut($0) }
+      try await RollingRestart(inventory: inventory, options: options, upgrade: binaries).run { printOut($0) }
     }
   }
 

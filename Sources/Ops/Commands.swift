@@ -52,9 +52,12 @@ public enum OpsCommands {
   /// `health`: one line per member in etcdctl's words.
   public static func health(inventoryPath: String) async -> Int32 {
     guard let inventory = loadInventory(inventoryPath) else { return 2 }
-    guard let client = try? ClusterProbe(inventory: inventory).client() else { return 2 }
-    let health = await client.healthOfAll()
-    await client.close()
+    let client: EtcdClient
+    do { client = try ClusterProbe(inventory: inventory).client() } catch {
+      printError("cannot build a client for the inventory's endpoints: \(error.description)")
+      return 2
+    }
+    let health = await client.closing { client in await client.healthOfAll() }
     for result in health {
       let took = String(format: "%.3fms", Double(result.took.components.attoseconds) / 1e15 + Double(result.took.components.seconds) * 1000)
       if result.isHealthy {

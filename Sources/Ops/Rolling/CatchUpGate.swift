@@ -42,6 +42,27 @@ struct RollingGate: Sendable {
     return bad.map { "\($0.0.name) is not healthy (\(ClusterProbe.short($0.1.error ?? "no answer")))" }.joined(separator: "; ")
   }
 
+  /// Polls the cluster (membership, status and health of every member) until every member is healthy and one
+  /// leads, or `timeout` passes.
+  /// - Returns: that view, to decide the next step from; else why not (one clause per member that is not healthy).
+  func waitForHealthyView(timeout: Duration) async -> Result<ClusterView, RollingGateFailure> {
+    let deadline = ContinuousClock.now + timeout
+    var problem = "no member answers"
+    while true {
+      do throws(OpsError) {
+        let view = try await ClusterView.observe(probe.inventory, probe: probe, settle: .zero)
+        if view.allHealthy, view.leader != nil { return .success(view) }
+        let unhealthy = view.entries.filter { !$0.isHealthy }
+        problem = unhealthy.isEmpty ? "no member reports itself leader"
+          : unhealthy.map { "\($0.displayName) is not healthy (\(ClusterProbe.short($0.health?.error ?? "no answer")))" }.joined(separator: "; ")
+      } catch {
+        problem = error.description
+      }
+      if ContinuousClock.now >= deadline { return .failure(.init(reason: problem)) }
+      try? await Task.sleep(for: .milliseconds(500))
+    }
+  }
+
   /// Polls until `host` is healthy and caught up with the leader (see `CatchUp`), or `timeout` passes.
   /// - Returns: the index reached and the leader's target on success; why not otherwise.
   func waitUntilCaughtUp(_ host: HostSpec, timeout: Duration) async -> Result<(reached: UInt64, target: UInt64), RollingGateFailure> {

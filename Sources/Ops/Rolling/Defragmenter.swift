@@ -83,7 +83,7 @@ public struct Defragmenter: Sendable {
       await client.close()
       return MemberResult(name: host.name, sizeBefore: before.dbSize, inUseBefore: before.dbSizeInUse,
                           sizeAfter: after.dbSize, inUseAfter: after.dbSizeInUse,
-                          seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+                          seconds: took.fractionalSeconds)
     } catch {
       await client.close()
       throw error

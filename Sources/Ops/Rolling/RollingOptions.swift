@@ -23,11 +23,6 @@ public struct RollingOptions: Sendable {
   /// The inventory hosts named by `hosts` (all when nil), in inventory order.
   /// - Throws: `OpsError.refused` naming hosts the inventory does not have.
   public func targets(in inventory: Inventory) throws(OpsError) -> [HostSpec] {
-    guard let hosts else { return inventory.hosts }
-    let unknown = hosts.filter { name in !inventory.hosts.contains { $0.name == name } }
-    if !unknown.isEmpty {
-      throw .refused(reason: "--hosts names \(unknown.joined(separator: ", ")), which the inventory does not list (it has \(inventory.hosts.map(\.name).joined(separator: ", ")))")
-    }
-    return inventory.hosts.filter { hosts.contains($0.name) }
+    try inventory.selectHosts(named: hosts, flag: "--hosts")
   }
 }

@@ -66,7 +66,7 @@ public struct RollingPlan: Sendable {
       return "1 voter, quorum 1: restarting it takes the cluster down until it is back (downtime)"
     }
     let up = voters - 1
-    let keeps = up >= quorum.quorum ? "keeps" : "leaves only"
+    let keeps = quorum.holds(healthy: up) ? "keeps" : "leaves only"
     return "\(voters) voters, quorum \(quorum.quorum): one member down at a time \(keeps) \(up) of \(voters)"
   }
 
@@ -135,9 +135,10 @@ public struct RollingPlan: Sendable {
     if view.leader == nil {
       return "no member reports itself leader (an election may be under way); wait a few seconds and run again"
     }
-    if kind.takesMemberDown, view.voters.count > 1, view.healthyVoters < view.quorum.quorum + 1 {
-      let voters = view.voters.count
-      return "\(voters) voters need a quorum of \(view.quorum.quorum), and only \(view.healthyVoters) are healthy: taking one down would leave \(view.healthyVoters - 1), below quorum, and the cluster would stop serving writes. Add a member first (swetcd-ops add-member) so that \(view.quorum.quorum + 1) or more voters are healthy"
+    // Every member is healthy here; the question is whether the others keep quorum while one is down.
+    if kind.takesMemberDown, view.voters.count > 1, !view.quorum.holds(healthy: view.healthyVoters - 1) {
+      let voters = view.voters.count, up = view.healthyVoters - 1
+      return "\(voters) voters need a quorum of \(view.quorum.quorum): while one member is down for its \(kind.verb), only \(up) of \(voters) would be up, below quorum, so the cluster would stop serving writes until that member is back. Add a member first (swetcd-ops add-member) so that one can be down while the others keep quorum (3 voters tolerate 1 failure)"
     }
     return nil
   }

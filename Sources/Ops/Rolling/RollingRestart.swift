@@ -17,31 +17,18 @@ public struct RollingRestart: Sendable {
     self.upgrade = upgrade
   }
 
-  /// What a run did.
-  public struct Outcome: Sendable {
-    /// Members restarted (or upgraded), in order.
-    public var done: [String] = []
-    /// Members left alone and why.
-    public var skipped: [String] = []
-    /// The plan was only shown.
-    public var dryRun = false
-    /// Each member's version after the run, from Status (upgrade only).
-    public var versions: [String: String] = [:]
-  }
-
   var kind: RollingKind { upgrade == nil ? .restart : .upgrade }
 
   /// Plans, confirms and carries out the rolling change; prints through `say`.
-  public func run(say: @escaping @Sendable (String) -> Void) async throws(OpsError) -> Outcome {
+  public func run(say: @escaping @Sendable (String) -> Void) async throws(OpsError) {
     let targets = try options.targets(in: inventory)
     if let upgrade, let mismatch = await upgrade.versionMismatch() { throw .refused(reason: mismatch) }
     let view = try await ClusterView.observe(inventory)
     let connected = ConnectedMembers(inventory: inventory, binaryDirectory: options.binaryDirectory,
                                      acceptNewHostKeys: options.acceptNewHostKeys)
     do throws(OpsError) {
-      let outcome = try await run(view: view, targets: targets, connected: connected, say: say)
+      try await run(view: view, targets: targets, connected: connected, say: say)
       await connected.closeAll()
-      return outcome
     } catch {
       await connected.closeAll()
       throw error
@@ -49,7 +36,7 @@ public struct RollingRestart: Sendable {
   }
 
   private func run(view: ClusterView, targets: [HostSpec], connected: ConnectedMembers,
-                   say: @escaping @Sendable (String) -> Void) async throws(OpsError) -> Outcome {
+                   say: @escaping @Sendable (String) -> Void) async throws(OpsError) {
     let tls = inventory.cluster.tls
     let memberTargets = targets.filter { view.entry(for: $0, tls: tls) != nil }
     let members = try await connect(memberTargets, connected: connected)
@@ -77,43 +64,44 @@ public struct RollingRestart: Sendable {
     say(header)
     say(plan.render(view: view))
     if let refusal = plan.refusal { throw .refused(reason: refusal) }
-    var outcome = Outcome(skipped: plan.skipped.map(\.name), dryRun: options.dryRun)
-    if options.dryRun { return outcome }
+    if options.dryRun { return }
+    let skipped = plan.skipped.map(\.name)
     if plan.steps.isEmpty {
-      try await pushCtlWhereStale(plan.skipped.map(\.name), members: members, say: say)
+      try await pushCtlWhereStale(skipped, members: members, say: say)
       say(upgrade == nil ? "Nothing to restart." : "Nothing to do: every member already runs the new build.")
-      if upgrade != nil { outcome.versions = try await reportVersions(say: say) }
-      return outcome
+      if upgrade != nil { try await reportVersions(say: say) }
+      return
     }
     try options.confirmation.require(plan.confirmationAction)
-    try await pushCtlWhereStale(plan.skipped.map(\.name), members: members, say: say)
+    try await pushCtlWhereStale(skipped, members: members, say: say)
 
     let gate = RollingGate(probe: ClusterProbe(inventory: inventory),
                            hosts: inventory.hosts.filter { view.entry(for: $0, tls: tls) != nil })
+    var done: [String] = []
     for (index, step) in plan.steps.enumerated() {
       guard let host = targets.first(where: { $0.name == step.name }), let member = members[step.name] else { continue }
-      let resume = resumeHint(done: outcome.done, skipped: outcome.skipped, left: plan.left(after: index))
+      let resume = resumeHint(done: done, skipped: skipped, left: plan.left(after: index))
       let stepName = "\(kind.verb) \(step.name) (\(index + 1) of \(plan.steps.count))"
       let stopped = { (message: String) -> OpsError in .stopped(step: stepName, message: message, resume: resume) }
       let started = ContinuousClock.now
-      try await restartOne(host: host, member: member, before: running[step.name], done: outcome.done, gate: gate,
+      try await restartOne(host: host, member: member, before: running[step.name], done: done, gate: gate,
                            stopped: stopped, say: say)
-      outcome.done.append(step.name)
-      say("[\(outcome.done.count)/\(plan.steps.count)] \(step.name) done in \(Self.seconds(ContinuousClock.now - started))")
+      done.append(step.name)
+      say("[\(done.count)/\(plan.steps.count)] \(step.name) done in \(String(format: "%.1f s", (ContinuousClock.now - started).fractionalSeconds))")
     }
     if let problem = await gate.waitForHealthyCluster(timeout: .seconds(30)) {
       throw .stopped(step: "final health check", message: problem,
                      resume: "every member was \(kind == .upgrade ? "upgraded" : "restarted"); check `swetcd-ops status` and the members' logs")
     }
-    if upgrade != nil { outcome.versions = try await reportVersions(say: say) }
-    say("\(kind == .upgrade ? "Upgraded" : "Restarted") \(outcome.done.joined(separator: ", ")); the cluster is healthy.")
+    if upgrade != nil { try await reportVersions(say: say) }
+    say("\(kind == .upgrade ? "Upgraded" : "Restarted") \(done.joined(separator: ", ")); the cluster is healthy.")
     if let upgrade {
-      let stale = Set(inventory.hosts.compactMap { host in host.node.binary.flatMap { SHA256Hex.ofFile($0) == upgrade.serverSHA256 ? nil : $0 } })
+      // What a later deploy pushes: the inventory's `binary:`, or the default build beside this tool.
+      let stale = Set(members.values.map(\.serverBinary)).filter { SHA256Hex.ofFile($0) != upgrade.serverSHA256 }
       if !stale.isEmpty {
-        say("Note: the inventory's binary (\(stale.sorted().joined(separator: ", "))) is not this build: point `binary:` at \(upgrade.server), or a later deploy pushes the old build back.")
+        say("Note: deploy pushes \(stale.sorted().joined(separator: ", ")), which is not this build: point the inventory's `binary:` at \(upgrade.server), or a later deploy pushes the old build back.")
       }
     }
-    return outcome
   }
 
   private var header: String {
@@ -133,11 +121,12 @@ public struct RollingRestart: Sendable {
     stopped: (String) -> OpsError, say: @Sendable (String) -> Void
   ) async throws(OpsError) {
     let name = host.name
-    if let problem = await gate.waitForHealthyCluster(timeout: .seconds(30)) {
-      throw stopped("the cluster is not healthy before \(name): \(problem); nothing was done to \(name)")
-    }
     let now: ClusterView
-    do { now = try await ClusterView.observe(inventory) } catch { throw stopped(error.description) }
+    switch await gate.waitForHealthyView(timeout: .seconds(30)) {
+    case .success(let view): now = view
+    case .failure(let problem):
+      throw stopped("the cluster is not healthy before \(name): \(problem.reason); nothing was done to \(name)")
+    }
     do throws(RollingGateFailure) {
       if let moved = try await LeaderHandoff.ensureNotLeader(name, view: now, done: Set(done), probe: gate.probe, gate: gate) {
         say("\(name): \(moved)")
@@ -169,14 +158,14 @@ public struct RollingRestart: Sendable {
     }
   }
 
-  /// Pushes the new server (and ctl) binary to the member when its file differs (SHA-256), atomically.
+  /// Pushes the new server (and ctl) binary to the member where its file differs (SHA-256), atomically.
   private func push(_ upgrade: UpgradeBinaries, to member: Member, say: @Sendable (String) -> Void) async throws(OpsError) {
     var files = [(upgrade.server, upgrade.serverSHA256, member.paths.serverBinary)]
     if let ctl = upgrade.ctl, let hash = upgrade.ctlSHA256 { files.append((ctl, hash, member.paths.ctlBinary)) }
     for (local, hash, remote) in files {
-      if try await member.connection.sha256(of: remote) == hash { continue }
-      try await member.connection.pushFile(localPath: local, to: remote, mode: 0o755, owner: nil, progress: nil)
-      say("\(member.name): pushed \(remote) (sha256 \(hash.prefix(12)))")
+      if try await member.pushIfChanged(local: local, remote: remote) {
+        say("\(member.name): pushed \(remote) (sha256 \(hash.prefix(12)))")
+      }
     }
   }
 
@@ -185,14 +174,14 @@ public struct RollingRestart: Sendable {
     guard let upgrade, let ctl = upgrade.ctl, let hash = upgrade.ctlSHA256 else { return }
     for name in names {
       guard let member = members[name] else { continue }
-      if try await member.connection.sha256(of: member.paths.ctlBinary) == hash { continue }
-      try await member.connection.pushFile(localPath: ctl, to: member.paths.ctlBinary, mode: 0o755, owner: nil, progress: nil)
-      say("\(name): pushed \(member.paths.ctlBinary) (sha256 \(hash.prefix(12)))")
+      if try await member.pushIfChanged(local: ctl, remote: member.paths.ctlBinary) {
+        say("\(name): pushed \(member.paths.ctlBinary) (sha256 \(hash.prefix(12)))")
+      }
     }
   }
 
   /// Prints every member's version from Status and, for `--version`, checks each reports it.
-  private func reportVersions(say: @Sendable (String) -> Void) async throws(OpsError) -> [String: String] {
+  private func reportVersions(say: @Sendable (String) -> Void) async throws(OpsError) {
     let view = try await ClusterView.observe(inventory)
     var versions: [String: String] = [:]
     var rows = [["MEMBER", "VERSION"]]
@@ -210,27 +199,16 @@ public struct RollingRestart: Sendable {
       }
       say("Every member reports version \(expected).")
     }
-    return versions
   }
 
   /// Connects to the hosts in parallel; an unreachable host refuses the whole run before anything changes.
   private func connect(_ hosts: [HostSpec], connected: ConnectedMembers) async throws(OpsError) -> [String: Member] {
-    let results = await withTaskGroup(of: (String, Result<Member, OpsError>).self) { group in
-      for host in hosts {
-        group.addTask {
-          do throws(OpsError) { return (host.name, .success(try await connected.member(host))) } catch { return (host.name, .failure(error)) }
-        }
-      }
-      var collected: [(String, Result<Member, OpsError>)] = []
-      for await result in group { collected.append(result) }
-      return collected
-    }
     var members: [String: Member] = [:]
     var failures: [String] = []
-    for (name, result) in results.sorted(by: { $0.0 < $1.0 }) {
+    for (host, result) in zip(hosts, await connected.connectAll(hosts)) {
       switch result {
-      case .success(let member): members[name] = member
-      case .failure(let error): failures.append("\(name): \(error.description)")
+      case .success(let member): members[host.name] = member
+      case .failure(let error): failures.append("\(host.name): \(error.description)")
       }
     }
     if !failures.isEmpty {
@@ -247,9 +225,5 @@ public struct RollingRestart: Sendable {
       return "done: \(doneText); left: \(leftText). Fix the cause above (see `swetcd-ops status`), then run `swetcd-ops restart \(inventoryPath) --hosts \(left.joined(separator: ","))` to restart the members left."
     }
     return "done: \(doneText); left: \(leftText). Fix the cause above (see `swetcd-ops status`), then run `swetcd-ops upgrade \(inventoryPath) \(upgrade.flags)` again: members already running the new build are skipped. To roll \(left.first ?? "the member") back instead, run `swetcd-ops deploy \(inventoryPath) --only binaries`: it pushes the inventory's build, and the service manager restarts a crashing server with it within seconds."
-  }
-
-  static func seconds(_ duration: Duration) -> String {
-    String(format: "%.1f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
   }
 }
