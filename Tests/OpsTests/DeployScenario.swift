@@ -18,6 +18,8 @@ enum ServerUnderTest: String, Sendable {
   var serviceName: String { self == .etcd ? "etcd" : "swetcd" }
   /// The inventory's default data dir for this server.
   var dataDirectory: String { self == .etcd ? "/var/lib/etcd" : "/var/lib/swetcd" }
+  /// The build on this machine that the scenario's inventory deploys.
+  var localBinary: String { self == .etcd ? "/usr/bin/etcd" : ChildProcess.product("swetcd") }
 }
 
 /// Test hosts plus an inventory for them and helpers to run swetcd-ops and the real etcdctl against them.
@@ -35,11 +37,24 @@ final class DeployScenario: @unchecked Sendable {
     try writeInventory(knownHosts: knownHosts ?? hosts.knownHostsPath)
   }
 
-  deinit { tearDown() }
+  /// A safety net only: `with` has torn the hosts down already, off the pool.
+  deinit { tearDownNow() }
 
-  /// Brings the hosts up without blocking the concurrency pool (see `offPool`).
-  static func make(count: Int = 3, server: ServerUnderTest, skew: [String: String] = [:]) async throws -> DeployScenario {
-    try await offPool { try DeployScenario(count: count, server: server, skew: skew) }
+  /// Brings up `count` test hosts with an inventory for `server`, runs `body` with them, then tears them down,
+  /// also when `body` throws. Bringing up and tearing down block for seconds, so both run off the concurrency pool
+  /// (see `offPool`).
+  static func with<T>(
+    count: Int = 3, server: ServerUnderTest, skew: [String: String] = [:], _ body: (DeployScenario) async throws -> T
+  ) async throws -> T {
+    let scenario = try await offPool { try DeployScenario(count: count, server: server, skew: skew) }
+    do {
+      let result = try await body(scenario)
+      await scenario.tearDown()
+      return result
+    } catch {
+      await scenario.tearDown()
+      throw error
+    }
   }
 
   /// Runs a command inside a host's namespaces.
@@ -47,7 +62,13 @@ final class DeployScenario: @unchecked Sendable {
     try await offPool { try self.hosts.exec(on: host, command) }
   }
 
-  func tearDown() {
+  /// Stops every host process, deletes the hosts and the workspace, off the pool (`TestHosts.down` waits up to
+  /// 120 s). Safe to call again.
+  func tearDown() async {
+    _ = try? await offPool { self.tearDownNow() }
+  }
+
+  private func tearDownNow() {
     try? hosts.down()
     try? FileManager.default.removeItem(atPath: workspace)
   }
@@ -83,19 +104,45 @@ extension DeployScenario {
     hosts.hosts.filter { names?.contains($0.name) ?? true }.map { "https://\($0.address):2379" }
   }
 
+  /// TLS with the tool's client certificate (CN root) from the deploy's PKI folder.
+  var tls: EtcdTLS {
+    EtcdTLS(caFile: "\(pki)/ca.crt", certFile: "\(pki)/client/root.crt", keyFile: "\(pki)/client/root.key")
+  }
+
   /// A Swift client with the tool's client certificate.
-  func client(_ names: [String]? = nil) throws -> EtcdClient {
-    try EtcdClient(endpoints: endpoints(names),
-                   tls: EtcdTLS(caFile: "\(pki)/ca.crt", certFile: "\(pki)/client/root.crt", keyFile: "\(pki)/client/root.key"),
-                   callTimeout: .seconds(10))
+  func client(_ names: [String]? = nil, callTimeout: Duration = .seconds(10)) throws -> EtcdClient {
+    try EtcdClient(endpoints: endpoints(names), tls: tls, callTimeout: callTimeout)
+  }
+
+  /// The process supervisor's PID file on every host (test hosts run no systemd).
+  var pidFile: String { "/var/log/swetcd/\(server.serviceName).pid" }
+
+  /// The PID of the server process under `host`'s supervisor, or nil while none runs. Read from this machine
+  /// without blocking: the hosts share its PID namespace, and the PID file lives in the host's own folder.
+  func serverPID(on host: String) -> String? {
+    guard let host = hosts.hosts.first(where: { $0.name == host }),
+          let supervisor = try? String(contentsOfFile: host.localPath(pidFile), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines),
+          !supervisor.isEmpty,
+          let children = try? String(contentsOfFile: "/proc/\(supervisor)/task/\(supervisor)/children", encoding: .utf8)
+    else { return nil }
+    // The supervisor's child is the server, except for a moment after fork or while it waits to restart one.
+    return children.split(whereSeparator: \.isWhitespace).map(String.init).first { pid in
+      let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+      return name?.trimmingCharacters(in: .whitespacesAndNewlines) == server.serviceName
+    }
   }
 
   /// Kills a member's supervisor and server at once (a crash, not a stop).
   func crashServer(on host: String) async throws {
-    let pidFile = "/var/log/swetcd/\(server.serviceName).pid"
     let output = try await exec(on: host, ["sh", "-c", "p=$(cat \(pidFile)); kill -9 $p $(pgrep -P $p); rm -f \(pidFile)"])
     try #require(output.status == 0, "\(output.stderr)")
   }
+}
+
+/// How many members `etcdctl endpoint health` reported healthy (it writes one line per endpoint to stderr).
+func healthyCount(_ health: ProcessOutput) -> Int {
+  health.stderr.components(separatedBy: " is healthy: successfully committed proposal").count - 1
 }
 
 /// Why an end-to-end suite cannot run here, or nil.

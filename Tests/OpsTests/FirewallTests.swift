@@ -9,14 +9,23 @@ struct NamespaceConnection: HostConnection {
   let local = LocalConnection(hostName: "fw-test")
   var hostName: String { "fw-test" }
 
-  static func create() throws -> NamespaceConnection {
+  /// Runs `body` with a fresh network namespace and deletes it afterwards, also when `body` throws. `ip netns`
+  /// runs off the concurrency pool.
+  static func with(_ body: (NamespaceConnection) async throws -> Void) async throws {
     let name = "swetcd-fw-\(UInt32.random(in: 0...UInt32.max))"
-    let out = try ChildProcess.run("/usr/sbin/ip", ["netns", "add", name])
+    let out = try await ChildProcess.runDetached("/usr/sbin/ip", ["netns", "add", name])
     guard out.status == 0 else { throw RealEtcdError("ip netns add failed: \(out.stderr)") }
-    return NamespaceConnection(namespace: name)
+    let namespace = NamespaceConnection(namespace: name)
+    do {
+      try await body(namespace)
+    } catch {
+      await namespace.destroy()
+      throw error
+    }
+    await namespace.destroy()
   }
 
-  func destroy() { _ = try? ChildProcess.run("/usr/sbin/ip", ["netns", "delete", namespace]) }
+  private func destroy() async { _ = try? await ChildProcess.runDetached("/usr/sbin/ip", ["netns", "delete", namespace]) }
 
   func run(_ command: String, stdin: Data?, timeout: Duration) async throws(OpsError) -> CommandOutput {
     try await local.run("ip netns exec \(namespace) sh -c \(shellQuote(command))", stdin: stdin, timeout: timeout)
@@ -40,61 +49,61 @@ struct FirewallTests {
   let client = FirewallRule(purpose: .client, port: 2379, sources: [])
 
   @Test func nftablesOpensPortsInADropPolicyChainOnceAndOnlyOnce() async throws {
-    let ns = try NamespaceConnection.create()
-    defer { ns.destroy() }
-    try await ns.check("nft 'add table inet filter'; nft 'add chain inet filter input { type filter hook input priority 0; policy drop; }'; nft 'add rule inet filter input tcp dport 22 accept'")
-    let first = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
-    #expect(first.changed)
-    let listing = try await ns.check("nft list chain inet filter input")
-    #expect(listing.contains("tcp dport 2380 ip saddr { 10.9.0.2, 10.9.0.3 } accept comment \"\(peer.tag(cluster: "c1"))\""))
-    #expect(listing.contains("tcp dport 2379 accept comment \"\(client.tag(cluster: "c1"))\""))
-    #expect(listing.contains("tcp dport 22 accept"))
-    let second = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
-    #expect(second.actions == [])
+    try await NamespaceConnection.with { ns in
+      try await ns.check("nft 'add table inet filter'; nft 'add chain inet filter input { type filter hook input priority 0; policy drop; }'; nft 'add rule inet filter input tcp dport 22 accept'")
+      let first = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
+      #expect(first.changed)
+      let listing = try await ns.check("nft list chain inet filter input")
+      #expect(listing.contains("tcp dport 2380 ip saddr { 10.9.0.2, 10.9.0.3 } accept comment \"\(peer.tag(cluster: "c1"))\""))
+      #expect(listing.contains("tcp dport 2379 accept comment \"\(client.tag(cluster: "c1"))\""))
+      #expect(listing.contains("tcp dport 22 accept"))
+      let second = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
+      #expect(second.actions == [])
+    }
   }
 
   @Test func nftablesReplacesAStaleRuleAndLeavesOtherClustersAlone() async throws {
-    let ns = try NamespaceConnection.create()
-    defer { ns.destroy() }
-    try await ns.check("nft 'add table inet filter'; nft 'add chain inet filter input { type filter hook input priority 0; policy drop; }'")
-    _ = try await Firewall.apply(rules: [peer], cluster: "other", backend: .nftables, dryRun: false, on: ns)
-    _ = try await Firewall.apply(rules: [peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
-    let grown = FirewallRule(purpose: .peer, port: 2380, sources: ["10.9.0.2", "10.9.0.3", "10.9.0.4"])
-    let dry = try await Firewall.apply(rules: [grown], cluster: "c1", backend: .nftables, dryRun: true, on: ns)
-    #expect(dry.actions.count == 2)
-    #expect(dry.actions[0].hasPrefix("nft delete rule inet filter input handle "))
-    #expect(try await ns.check("nft list chain inet filter input").contains("10.9.0.4") == false, "dry run must not change rules")
-    _ = try await Firewall.apply(rules: [grown], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
-    let listing = try await ns.check("nft list chain inet filter input")
-    #expect(listing.contains("ip saddr { 10.9.0.2, 10.9.0.3, 10.9.0.4 } accept comment \"\(grown.tag(cluster: "c1"))\""))
-    #expect(!listing.contains(peer.tag(cluster: "c1")))
-    #expect(listing.contains(peer.tag(cluster: "other")))
+    try await NamespaceConnection.with { ns in
+      try await ns.check("nft 'add table inet filter'; nft 'add chain inet filter input { type filter hook input priority 0; policy drop; }'")
+      _ = try await Firewall.apply(rules: [peer], cluster: "other", backend: .nftables, dryRun: false, on: ns)
+      _ = try await Firewall.apply(rules: [peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
+      let grown = FirewallRule(purpose: .peer, port: 2380, sources: ["10.9.0.2", "10.9.0.3", "10.9.0.4"])
+      let dry = try await Firewall.apply(rules: [grown], cluster: "c1", backend: .nftables, dryRun: true, on: ns)
+      #expect(dry.actions.count == 2)
+      #expect(dry.actions[0].hasPrefix("nft delete rule inet filter input handle "))
+      #expect(try await ns.check("nft list chain inet filter input").contains("10.9.0.4") == false, "dry run must not change rules")
+      _ = try await Firewall.apply(rules: [grown], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
+      let listing = try await ns.check("nft list chain inet filter input")
+      #expect(listing.contains("ip saddr { 10.9.0.2, 10.9.0.3, 10.9.0.4 } accept comment \"\(grown.tag(cluster: "c1"))\""))
+      #expect(!listing.contains(peer.tag(cluster: "c1")))
+      #expect(listing.contains(peer.tag(cluster: "other")))
+    }
   }
 
   @Test func nftablesDoesNothingWhereNothingIsFiltered() async throws {
-    let ns = try NamespaceConnection.create()
-    defer { ns.destroy() }
-    try await ns.check("nft 'add table inet filter'; nft 'add chain inet filter input { type filter hook input priority 0; policy accept; }'")
-    let report = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
-    #expect(report.actions == [])
+    try await NamespaceConnection.with { ns in
+      try await ns.check("nft 'add table inet filter'; nft 'add chain inet filter input { type filter hook input priority 0; policy accept; }'")
+      let report = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .nftables, dryRun: false, on: ns)
+      #expect(report.actions == [])
+    }
   }
 
   @Test(.enabled(if: ChildProcess.which("iptables") != nil, "iptables is not installed"))
   func iptablesInsertsTaggedRulesAndReplacesStaleOnes() async throws {
-    let ns = try NamespaceConnection.create()
-    defer { ns.destroy() }
-    try await ns.check("iptables -P INPUT DROP")
-    let first = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .iptables, dryRun: false, on: ns)
-    #expect(first.actions.count == 3)
-    let listing = try await ns.check("iptables -S INPUT")
-    #expect(listing.contains("-A INPUT -s 10.9.0.2/32 -p tcp -m tcp --dport 2380 -m comment --comment \"\(peer.tag(cluster: "c1"))\" -j ACCEPT"))
-    #expect(listing.contains("-A INPUT -p tcp -m tcp --dport 2379 -m comment --comment \"\(client.tag(cluster: "c1"))\" -j ACCEPT"))
-    #expect(try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .iptables, dryRun: false, on: ns).actions == [])
-    let shrunk = FirewallRule(purpose: .peer, port: 2380, sources: ["10.9.0.2"])
-    _ = try await Firewall.apply(rules: [client, shrunk], cluster: "c1", backend: .iptables, dryRun: false, on: ns)
-    let after = try await ns.check("iptables -S INPUT")
-    #expect(!after.contains("10.9.0.3"))
-    #expect(after.components(separatedBy: "swetcd-ops c1").count - 1 == 2)
+    try await NamespaceConnection.with { ns in
+      try await ns.check("iptables -P INPUT DROP")
+      let first = try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .iptables, dryRun: false, on: ns)
+      #expect(first.actions.count == 3)
+      let listing = try await ns.check("iptables -S INPUT")
+      #expect(listing.contains("-A INPUT -s 10.9.0.2/32 -p tcp -m tcp --dport 2380 -m comment --comment \"\(peer.tag(cluster: "c1"))\" -j ACCEPT"))
+      #expect(listing.contains("-A INPUT -p tcp -m tcp --dport 2379 -m comment --comment \"\(client.tag(cluster: "c1"))\" -j ACCEPT"))
+      #expect(try await Firewall.apply(rules: [client, peer], cluster: "c1", backend: .iptables, dryRun: false, on: ns).actions == [])
+      let shrunk = FirewallRule(purpose: .peer, port: 2380, sources: ["10.9.0.2"])
+      _ = try await Firewall.apply(rules: [client, shrunk], cluster: "c1", backend: .iptables, dryRun: false, on: ns)
+      let after = try await ns.check("iptables -S INPUT")
+      #expect(!after.contains("10.9.0.3"))
+      #expect(after.components(separatedBy: "swetcd-ops c1").count - 1 == 2)
+    }
   }
 }
 

@@ -25,7 +25,7 @@ import Testing
       entries.append(.init(member: member, host: host, endpoint: host.clientURL(tls: false), status: healthy ? status : nil,
                            health: EndpointHealth(endpoint: endpoint, isHealthy: healthy, took: .zero, error: healthy ? nil : "unreachable")))
     }
-    return ClusterView(clusterID: 7, entries: entries)
+    return ClusterView(entries: entries)
   }
 
   static func hosts(_ names: String...) -> [HostSpec] { names.map { inventory.host(named: $0)! } }

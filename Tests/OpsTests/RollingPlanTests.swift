@@ -87,7 +87,7 @@ private struct ViewBuilder {
     let plan = builder.plan(.restart, builder.view([("host1", .leader, true, 10), ("host2", .follower, true, 10)]))
     #expect(plan.quorumLine == "2 voters, quorum 2: one member down at a time leaves only 1 of 2")
     let refusal = try #require(plan.refusal)
-    #expect(refusal.contains("only 2 are healthy: taking one down would leave 1, below quorum"), "\(refusal)")
+    #expect(refusal.contains("2 voters need a quorum of 2: while one member is down for its restart, only 1 of 2 would be up, below quorum"), "\(refusal)")
     #expect(refusal.contains("add-member"))
     // Defragmentation does not take a member down, so two voters may be defragmented.
     #expect(builder.plan(.defrag, builder.view([("host1", .leader, true, 10), ("host2", .follower, true, 10)])).refusal == nil)

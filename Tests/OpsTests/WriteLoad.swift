@@ -28,9 +28,8 @@ final class WriteLoad: @unchecked Sendable {
   private var last: (String, String)?
   private var task: Task<Void, Never>?
 
-  /// Starts writing `prefix<n>` keys to `endpoints` (https with the client certificate of `pki`).
-  static func start(endpoints: [String], pki: String, prefix: String = "load/") throws -> WriteLoad {
-    let tls = EtcdTLS(caFile: "\(pki)/ca.crt", certFile: "\(pki)/client/root.crt", keyFile: "\(pki)/client/root.key")
+  /// Starts writing `prefix<n>` keys to `endpoints` (https with `tls`, e.g. `DeployScenario.tls`).
+  static func start(endpoints: [String], tls: EtcdTLS, prefix: String = "load/") throws -> WriteLoad {
     let client = try EtcdClient(endpoints: endpoints, tls: tls, callTimeout: .seconds(5))
     let load = WriteLoad()
     load.task = Task.detached {
@@ -68,6 +67,9 @@ final class WriteLoad: @unchecked Sendable {
       if outageStart == nil { outageStart = .now }
     }
   }
+
+  /// Writes that succeeded so far (the load goes on).
+  var succeededSoFar: Int { lock.withLock { succeeded } }
 
   /// Stops the load (waiting for the writer to finish) and reports.
   func stop() async -> Report {

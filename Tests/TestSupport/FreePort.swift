@@ -22,7 +22,8 @@ public func freeTCPPort() -> Int {
 
 /// Makes a fresh private temporary directory (0700) and returns its path.
 public func makeTemporaryDirectory(_ prefix: String = "swetcd-test") -> String {
-  var template = Array("\(NSTemporaryDirectory())/\(prefix)-XXXXXX".utf8CString)
+  let pattern = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("\(prefix)-XXXXXX").path
+  var template = Array(pattern.utf8CString)
   let path = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
   precondition(path != nil, "mkdtemp failed")
   return String(cString: path!)

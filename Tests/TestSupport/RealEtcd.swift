@@ -85,22 +85,30 @@ public final class RealEtcd: @unchecked Sendable {
   }
 
   private func waitUntilHealthy(tls: EtcdTLSFiles?) throws {
-    guard let etcdctl = Self.etcdctl else { throw RealEtcdError("etcdctl is not installed; run scripts/setup") }
-    let deadline = Date().addingTimeInterval(20)
     // With client-cert-auth, health needs a client certificate; the caller checks health itself then.
     if tls?.clientCertAuth == true {
       if process.waitForOutput(containing: "ready to serve client requests", timeout: 20) { return }
     } else {
-      while Date() < deadline, process.process.isRunning {
-        let out = try ChildProcess.run(etcdctl, etcdctlArguments(tls: tls) + ["endpoint", "health"],
-                                       environment: ["ETCDCTL_API": "3"], timeout: 10)
-        if out.status == 0 { return }
-        usleep(100_000)
+      let child = process.process
+      if try Self.pollEtcdctl(etcdctlArguments(tls: tls) + ["endpoint", "health"], timeout: 20, while: { child.isRunning }) {
+        return
       }
     }
     let log = process.output
     stop()
     throw RealEtcdError("etcd did not become healthy within 20 s; its log ends:\n\(log.suffix(2000))")
+  }
+
+  /// Runs `etcdctl arguments` every 200 ms until it exits 0 (true), or `running()` turns false or `timeout`
+  /// seconds pass (false). Blocking: call through `offPool`.
+  static func pollEtcdctl(_ arguments: [String], timeout: Double, while running: () -> Bool) throws -> Bool {
+    guard let etcdctl else { throw RealEtcdError("etcdctl is not installed; run scripts/setup") }
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline, running() {
+      if try ChildProcess.run(etcdctl, arguments, environment: ["ETCDCTL_API": "3"], timeout: 10).status == 0 { return true }
+      usleep(200_000)
+    }
+    return false
   }
 
   /// Stops the member (SIGTERM, then SIGKILL after 10 s) and removes its directory. Idempotent.

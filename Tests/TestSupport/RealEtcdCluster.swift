@@ -132,13 +132,8 @@ public final class RealEtcdCluster: @unchecked Sendable {
   private func waitForEtcdctl(
     _ command: [String], endpoints: [String], timeout: Double, running: () -> Bool, failure: () -> String
   ) throws {
-    guard let etcdctl = RealEtcd.etcdctl else { throw RealEtcdError("etcdctl is not installed; run scripts/setup") }
     let arguments = ["--endpoints=\(endpoints.joined(separator: ","))", "--dial-timeout=2s", "--command-timeout=5s"] + command
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline, running() {
-      if try ChildProcess.run(etcdctl, arguments, environment: ["ETCDCTL_API": "3"], timeout: 10).status == 0 { return }
-      usleep(200_000)
-    }
+    if try RealEtcd.pollEtcdctl(arguments, timeout: timeout, while: running) { return }
     throw RealEtcdError(failure())
   }
 

@@ -112,13 +112,7 @@ public final class TestHosts: @unchecked Sendable {
     count: Int, skew: [String: String] = [:], subnet: String? = nil, timeout: Double = 180
   ) throws -> TestHosts {
     if let reason = unavailableReason { throw TestHostsError.unavailable(reason: reason) }
-    var template = Array(
-      (FileManager.default.temporaryDirectory.path + "/swetcd-testhosts.XXXXXX").utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { buffer in mkdtemp(buffer.baseAddress!) }
-    guard made != nil else {
-      throw TestHostsError.unavailable(reason: "cannot create a temporary folder (errno \(errno))")
-    }
-    let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    let directory = makeTemporaryDirectory("swetcd-testhosts")
     var arguments = ["up", "--dir", directory, "--count", String(count)]
     for (name, offset) in skew.sorted(by: { $0.key < $1.key }) { arguments += ["--skew", "\(name)=\(offset)"] }
     if let subnet { arguments += ["--subnet", subnet] }
