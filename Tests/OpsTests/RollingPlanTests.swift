@@ -32,7 +32,7 @@ private struct ViewBuilder {
                                   error: healthy && role != .unreachable ? nil : "context deadline exceeded")
       return ClusterView.Entry(member: member, host: host, endpoint: endpoint.description, status: status, health: health)
     }
-    return ClusterView(clusterID: 7, entries: entries)
+    return ClusterView(entries: entries)
   }
 
   func plan(_ kind: RollingKind, _ view: ClusterView, targets: [String]? = nil, skip: [String: String] = [:],

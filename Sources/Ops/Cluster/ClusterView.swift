@@ -20,9 +20,6 @@ public struct ClusterView: Sendable {
 
   public init(entries: [Entry]) { self.entries = entries }
 
-  /// Kept so code that still passes the cluster ID compiles; the ID is not kept (nothing reads it).
-  public init(clusterID _: UInt64, entries: [Entry]) { self.init(entries: entries) }
-
   public var voters: [Entry] { entries.filter { !$0.member.isLearner } }
   public var learners: [Entry] { entries.filter(\.member.isLearner) }
   public var quorum: QuorumMath { QuorumMath(voters: voters.count) }
