@@ -15,6 +15,12 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
   case leaseExists(id: Int64)
   /// LeaseGrant with a TTL above the maximum.
   case leaseTTLTooLarge(ttl: Int64)
+  /// A keepalive reached a lessor that is not the primary (this member is not the leader); internal, like etcd's
+  /// lease.ErrNotPrimary: the server forwards the request to the leader.
+  case leaseNotPrimary(id: Int64)
+  /// A keepalive named a lease that has expired and whose revoke is pending; internal: the server waits until the
+  /// revoke is applied (then answers lease not found) or leadership changes (then retries on the new leader).
+  case leaseExpired(id: Int64)
   /// The backend is at its quota: only deletes, compaction and defragmentation are accepted until the NOSPACE alarm
   /// is disarmed.
   case noSpace(quotaBytes: Int64)
@@ -39,6 +45,11 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
       return "lease already exists"
     case .leaseTTLTooLarge:
       return "too large lease TTL"
+    case .leaseNotPrimary(let id):
+      return "not a primary lessor (lease \(id)): this member is not the leader; forward the keepalive to the leader"
+    case .leaseExpired(let id):
+      return "lease \(id) has expired and its revoke is pending; wait for the revoke to apply (the lease is then not "
+        + "found) or retry on the new leader after a leader change"
     case .noSpace:
       return "mvcc: database space exceeded"
     case .backend(let path, let detail):

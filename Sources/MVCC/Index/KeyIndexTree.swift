@@ -21,7 +21,7 @@ public final class KeyIndexTree: @unchecked Sendable {
   /// The revision of `key` visible at store revision `rev`, the created revision of its generation and its
   /// version; nil when the key did not exist at `rev`.
   public func get(_ key: [UInt8], atRevision rev: Int64) -> (modified: Revision, created: Revision, version: Int64)? {
-    map.value(for: key)?.get(atRevision: rev)
+    map.withValue(for: key) { $0.get(atRevision: rev) } ?? nil
   }
 
   /// Live keys in range at `rev`, in key order, at most `limit` (0 = no limit); `total` counts all matches.
@@ -33,7 +33,7 @@ public final class KeyIndexTree: @unchecked Sendable {
       guard let found = history.get(atRevision: rev) else { return true }
       total += 1
       if limit <= 0 || keys.count < limit {
-        keys.append(key)
+        keys.append(Array(key))
         revisions.append(found.modified)
       }
       return true
@@ -94,7 +94,7 @@ public final class KeyIndexTree: @unchecked Sendable {
     var keep = Set<Revision>()
     var emptied: [[UInt8]] = []
     map.forEach(from: []) { key, history in
-      if history.compact(atRevision: rev, into: &keep) { emptied.append(key) }
+      if history.compact(atRevision: rev, into: &keep) { emptied.append(Array(key)) }
       return true
     }
     for key in emptied { map.remove(key) }
@@ -139,18 +139,20 @@ public final class KeyIndexTree: @unchecked Sendable {
   }
 
   /// Runs `body` on the keys in `range`, in key order, until it returns false.
-  private func forEach(in range: KeyRange, _ body: ([UInt8], inout KeyHistory) -> Bool) {
+  private func forEach(in range: KeyRange, _ body: (UnsafeBufferPointer<UInt8>, inout KeyHistory) -> Bool) {
     if range.isSingleKey {
-      _ = map.withValue(for: range.key) { history in body(range.key, &history) }
+      _ = map.withValue(for: range.key) { history in range.key.withUnsafeBufferPointer { body($0, &history) } }
       return
     }
     let start: [UInt8] = (range.key == [0] && range.isOpenEnded) ? [] : range.key
     let openEnded = range.isOpenEnded
     let end = range.end
     if !openEnded && compareBytes(start, end) >= 0 { return }
-    map.forEach(from: start) { key, history in
-      if !openEnded && compareBytes(key, end) >= 0 { return false }
-      return body(key, &history)
+    end.withUnsafeBufferPointer { end in
+      map.forEach(from: start) { key, history in
+        if !openEnded && compareBytes(key, end) >= 0 { return false }
+        return body(key, &history)
+      }
     }
   }
 }

@@ -18,7 +18,8 @@ extension OrderedByteMap {
         if node.keys.count != node.values.count { return "leaf with \(node.keys.count) keys, \(node.values.count) values" }
         if node.keys.count > Self.leafCapacity { return "leaf with \(node.keys.count) entries" }
         if !isRoot && node.keys.isEmpty { return "empty leaf below the root" }
-        for key in node.keys {
+        for position in 0..<node.keys.count {
+          let key = node.keys[position]
           if let previous, compareBytes(previous, key) >= 0 { return "keys out of order: \(previous) then \(key)" }
           if let low, compareBytes(key, low) < 0 { return "key \(key) below its separator \(low)" }
           if let high, compareBytes(key, high) >= 0 { return "key \(key) not below its separator \(high)" }

@@ -5,14 +5,14 @@ extension OrderedByteMap {
   static var leafMinimum: Int { leafCapacity / 2 }
   static var innerMinimum: Int { innerCapacity / 2 }
 
-  func remove(_ key: [UInt8], from node: OrderedByteMapNode<Value>) -> Value? {
+  func remove(_ key: UnsafeBufferPointer<UInt8>, from node: OrderedByteMapNode<Value>) -> Value? {
     if node.isLeaf {
-      let (index, found) = node.search(key)
+      let (index, found) = node.keys.search(key)
       guard found else { return nil }
       node.keys.remove(at: index)
       return node.values.remove(at: index)
     }
-    let index = node.childIndex(for: key)
+    let index = node.keys.upperBound(key)
     let child = node.children[index]
     guard let removed = remove(key, from: child) else { return nil }
     if child.occupancy < (child.isLeaf ? Self.leafMinimum : Self.innerMinimum) {
@@ -40,14 +40,17 @@ extension OrderedByteMap {
   private func borrowFromLeft(childAt index: Int, of parent: OrderedByteMapNode<Value>) {
     let child = parent.children[index]
     let left = parent.children[index - 1]
+    let last = left.keys.count - 1
     if child.isLeaf {
-      child.keys.insert(left.keys.removeLast(), at: 0)
+      left.keys.withKey(last) { child.keys.insert($0, at: 0) }
+      left.keys.remove(at: last)
       child.values.insert(left.values.removeLast(), at: 0)
-      parent.keys[index - 1] = child.keys[0]
+      child.keys.withKey(0) { parent.keys.replace(at: index - 1, with: $0) }
     } else {
-      child.keys.insert(parent.keys[index - 1], at: 0)
+      parent.keys.withKey(index - 1) { child.keys.insert($0, at: 0) }
       child.children.insert(left.children.removeLast(), at: 0)
-      parent.keys[index - 1] = left.keys.removeLast()
+      left.keys.withKey(last) { parent.keys.replace(at: index - 1, with: $0) }
+      left.keys.remove(at: last)
     }
   }
 
@@ -55,13 +58,15 @@ extension OrderedByteMap {
     let child = parent.children[index]
     let right = parent.children[index + 1]
     if child.isLeaf {
-      child.keys.append(right.keys.removeFirst())
+      right.keys.withKey(0) { child.keys.append($0) }
+      right.keys.remove(at: 0)
       child.values.append(right.values.removeFirst())
-      parent.keys[index] = right.keys[0]
+      right.keys.withKey(0) { parent.keys.replace(at: index, with: $0) }
     } else {
-      child.keys.append(parent.keys[index])
+      parent.keys.withKey(index) { child.keys.append($0) }
       child.children.append(right.children.removeFirst())
-      parent.keys[index] = right.keys.removeFirst()
+      right.keys.withKey(0) { parent.keys.replace(at: index, with: $0) }
+      right.keys.remove(at: 0)
     }
   }
 
@@ -73,7 +78,7 @@ extension OrderedByteMap {
       left.keys.append(contentsOf: right.keys)
       left.values.append(contentsOf: right.values)
     } else {
-      left.keys.append(parent.keys[index])
+      parent.keys.withKey(index) { left.keys.append($0) }
       left.keys.append(contentsOf: right.keys)
       left.children.append(contentsOf: right.children)
     }

@@ -8,7 +8,7 @@ import Testing
   private func contents(_ map: OrderedByteMap<Int>, from start: [UInt8] = []) -> [([UInt8], Int)] {
     var out: [([UInt8], Int)] = []
     map.forEach(from: start) { key, value in
-      out.append((key, value))
+      out.append((Array(key), value))
       return true
     }
     return out
