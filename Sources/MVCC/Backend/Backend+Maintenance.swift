@@ -11,13 +11,6 @@ public struct DefragmentResult: Hashable, Sendable {
 }
 
 extension Backend {
-  /// The database size in bytes (pages allocated, as etcd's `dbSize`), including uncommitted growth.
-  public func size() throws(MVCCError) -> Int64 {
-    try sql { () throws(SQLiteError) -> Int64 in
-      try writer.scalar("PRAGMA page_count") * writer.scalar("PRAGMA page_size")
-    }
-  }
-
   /// The bytes of the database in use (allocated pages minus free pages, as etcd's `dbSizeInUse`).
   public func sizeInUse() throws(MVCCError) -> Int64 {
     try sql { () throws(SQLiteError) -> Int64 in

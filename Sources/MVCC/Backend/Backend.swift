@@ -41,6 +41,7 @@ public final class Backend: @unchecked Sendable {
   private let deleteKV: SQLiteStatement
   private let upsertMeta: SQLiteStatement
   private let selectMeta: SQLiteStatement
+  private let sizeQuery: SQLiteStatement
   let readers: ReadConnectionPool
   /// Rows written since the last commit, read through by readers.
   private(set) var pending: [Revision: StoredRevision] = [:]
@@ -60,24 +61,26 @@ public final class Backend: @unchecked Sendable {
         """)
       try writer.execute(Backend.schema)
       insertKV = try writer.prepare("""
-        INSERT OR REPLACE INTO kv (main, sub, key, value, create_revision, mod_revision, version, lease, tombstone)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT OR REPLACE INTO kv (rev, main, sub, key, value, create_revision, mod_revision, version, lease, tombstone)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
-      deleteKV = try writer.prepare("DELETE FROM kv WHERE main = ? AND sub = ?")
+      deleteKV = try writer.prepare("DELETE FROM kv WHERE rev = ?")
       upsertMeta = try writer.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
       selectMeta = try writer.prepare("SELECT value FROM meta WHERE name = ?")
+      sizeQuery = try writer.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
     } catch {
       throw MVCCError.backend(path: path, detail: error.description)
     }
     readers = ReadConnectionPool(path: path)
   }
 
-  /// The tables. `kv` is keyed by revision (the history in order); the key index lives in memory.
+  /// The tables. `kv` is keyed by revision (`rev` = main << 24 | sub: the history in order, as a rowid so large values
+  /// stay inline in the table's pages); the key index lives in memory.
   static let schema = """
     CREATE TABLE IF NOT EXISTS kv (
-      main INTEGER NOT NULL, sub INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+      rev INTEGER PRIMARY KEY, main INTEGER NOT NULL, sub INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
       create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL, version INTEGER NOT NULL,
-      lease INTEGER NOT NULL, tombstone INTEGER NOT NULL, PRIMARY KEY (main, sub)) WITHOUT ROWID;
+      lease INTEGER NOT NULL, tombstone INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL, remaining_ttl INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS auth (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -97,17 +100,21 @@ public final class Backend: @unchecked Sendable {
 
   /// Stores one change in the open transaction (and the read-through buffer).
   public func put(_ row: StoredRevision) throws(MVCCError) {
+    guard row.revision.sub < Revision.subLimit else {
+      throw MVCCError.backend(path: path, detail: "one transaction changes more than \(Revision.subLimit - 1) keys; delete the range in smaller pieces")
+    }
     try sql { () throws(SQLiteError) in
       try beginIfNeeded()
-      try insertKV.bind(row.revision.main, at: 1)
-      try insertKV.bind(row.revision.sub, at: 2)
-      try insertKV.bind(row.kv.key, at: 3)
-      try insertKV.bind(row.kv.value, at: 4)
-      try insertKV.bind(row.kv.createRevision, at: 5)
-      try insertKV.bind(row.kv.modRevision, at: 6)
-      try insertKV.bind(row.kv.version, at: 7)
-      try insertKV.bind(row.kv.lease, at: 8)
-      try insertKV.bind(row.tombstone ? 1 : 0, at: 9)
+      try insertKV.bind(row.revision.rowID, at: 1)
+      try insertKV.bind(row.revision.main, at: 2)
+      try insertKV.bind(row.revision.sub, at: 3)
+      try insertKV.bind(row.kv.key, at: 4)
+      try insertKV.bind(row.kv.value, at: 5)
+      try insertKV.bind(row.kv.createRevision, at: 6)
+      try insertKV.bind(row.kv.modRevision, at: 7)
+      try insertKV.bind(row.kv.version, at: 8)
+      try insertKV.bind(row.kv.lease, at: 9)
+      try insertKV.bind(row.tombstone ? 1 : 0, at: 10)
       try insertKV.run()
     }
     pending[row.revision] = row
@@ -118,8 +125,7 @@ public final class Backend: @unchecked Sendable {
   public func delete(_ revision: Revision) throws(MVCCError) {
     try sql { () throws(SQLiteError) in
       try beginIfNeeded()
-      try deleteKV.bind(revision.main, at: 1)
-      try deleteKV.bind(revision.sub, at: 2)
+      try deleteKV.bind(revision.rowID, at: 1)
       try deleteKV.run()
     }
     pending[revision] = nil
@@ -217,6 +223,14 @@ public final class Backend: @unchecked Sendable {
   /// Counts a write made by an extension (lease, blob tables) toward the batch limit.
   func countWrite() { uncommittedWrites += 1 }
 
+  /// The database size in bytes (pages allocated, as etcd's `dbSize`), including uncommitted growth.
+  public func size() throws(MVCCError) -> Int64 {
+    try sql { () throws(SQLiteError) -> Int64 in
+      defer { sizeQuery.rewind() }
+      return try sizeQuery.step() ? sizeQuery.int64(at: 0) : 0
+    }
+  }
+
   /// True when changes wait for a commit.
   public var hasUncommittedChanges: Bool { writer.inTransaction }
 
@@ -245,6 +259,67 @@ public final class Backend: @unchecked Sendable {
     return rows
   }
 
+  /// Loads the changes at `revisions` (in that order) with one borrowed connection; a revision the index names but
+  /// the database lacks means the database was damaged.
+  public func load(_ revisions: [Revision]) throws(MVCCError) -> [StoredRevision] {
+    guard !revisions.isEmpty else { return [] }
+    return try readers.with { (connection) throws(MVCCError) -> [StoredRevision] in
+      var rows: [StoredRevision] = []
+      rows.reserveCapacity(revisions.count)
+      for revision in revisions {
+        if let row = pending[revision] {
+          rows.append(row)
+        } else if let row = try connection.revision(revision) {
+          rows.append(row)
+        } else {
+          throw MVCCError.corrupt(path: path, detail: "revision \(revision) is in the key index but not in the kv table")
+        }
+      }
+      return rows
+    }
+  }
+
+  /// Calls `body` with every change whose main revision is <= `through`, in revision order: committed rows through
+  /// a read connection, then the uncommitted ones (always newer). For Hash and HashKV.
+  public func forEachChange(through: Int64, _ body: (StoredRevision) -> Void) throws(MVCCError) {
+    try readers.with { (connection) throws(MVCCError) in
+      let s = try sql { () throws(SQLiteError) -> SQLiteStatement in
+        let s = try connection.connection.prepare("""
+          SELECT main, sub, key, value, create_revision, mod_revision, version, lease, tombstone FROM kv
+          WHERE rev < ? ORDER BY rev
+          """)
+        try s.bind(Revision.rowIDBound(after: through), at: 1)
+        return s
+      }
+      while try sql({ () throws(SQLiteError) in try s.step() }) {
+        let revision = Revision(main: s.int64(at: 0), sub: s.int64(at: 1))
+        if pending[revision] != nil { continue }
+        body(StoredRevision(
+          revision: revision,
+          kv: KeyValue(key: s.bytes(at: 2), createRevision: s.int64(at: 4), modRevision: s.int64(at: 5),
+                       version: s.int64(at: 6), value: s.bytes(at: 3), lease: s.int64(at: 7)),
+          tombstone: s.int64(at: 8) != 0))
+      }
+    }
+    for row in pending.values.filter({ $0.revision.main <= through }).sorted(by: { $0.revision < $1.revision }) {
+      body(row)
+    }
+  }
+
+  /// The revisions after `after` with main revision <= `through`, at most `limit`, as the writer sees them
+  /// (compaction picks what to delete with it).
+  public func revisionsForCompaction(after: Revision, through: Int64, limit: Int) throws(MVCCError) -> [Revision] {
+    try sql { () throws(SQLiteError) -> [Revision] in
+      let s = try writer.prepare("SELECT main, sub FROM kv WHERE rev > ? AND rev < ? ORDER BY rev LIMIT ?")
+      try s.bind(after.rowID, at: 1)
+      try s.bind(Revision.rowIDBound(after: through), at: 2)
+      try s.bind(Int64(limit), at: 3)
+      var result: [Revision] = []
+      while try s.step() { result.append(Revision(main: s.int64(at: 0), sub: s.int64(at: 1))) }
+      return result
+    }
+  }
+
   /// Calls `body` with every stored change in revision order, on the writer's connection (restart: rebuilding the
   /// index). Values are not read.
   public func forEachRevision(_ body: (Revision, [UInt8], Int64, Int64, Int64, Bool) throws(MVCCError) -> Void)
@@ -252,7 +327,7 @@ public final class Backend: @unchecked Sendable {
   {
     let statement = try sql { () throws(SQLiteError) in
       try writer.prepare(
-        "SELECT main, sub, key, create_revision, mod_revision, version, tombstone FROM kv ORDER BY main, sub")
+        "SELECT main, sub, key, create_revision, mod_revision, version, tombstone FROM kv ORDER BY rev")
     }
     while try sql({ () throws(SQLiteError) in try statement.step() }) {
       try body(

@@ -12,11 +12,11 @@ final class ReadConnection: @unchecked Sendable {
     connection = try SQLiteConnection(path: path, readOnly: true)
     try connection.execute("PRAGMA busy_timeout=10000; PRAGMA query_only=1; PRAGMA cache_size=-8192;")
     byRevision = try connection.prepare("""
-      SELECT key, value, create_revision, mod_revision, version, lease, tombstone FROM kv WHERE main = ? AND sub = ?
+      SELECT key, value, create_revision, mod_revision, version, lease, tombstone FROM kv WHERE rev = ?
       """)
     byMainRange = try connection.prepare("""
       SELECT key, value, create_revision, mod_revision, version, lease, tombstone, main, sub FROM kv
-      WHERE main >= ? AND main <= ? ORDER BY main, sub LIMIT ?
+      WHERE rev >= ? AND rev < ? ORDER BY rev LIMIT ?
       """)
   }
 
@@ -32,8 +32,7 @@ final class ReadConnection: @unchecked Sendable {
   func revision(_ revision: Revision) throws(MVCCError) -> StoredRevision? {
     defer { byRevision.rewind() }
     do {
-      try byRevision.bind(revision.main, at: 1)
-      try byRevision.bind(revision.sub, at: 2)
+      try byRevision.bind(revision.rowID, at: 1)
       return try byRevision.step() ? Self.row(byRevision, revision) : nil
     } catch {
       throw MVCCError.backend(path: connection.path, detail: error.description)
@@ -43,8 +42,8 @@ final class ReadConnection: @unchecked Sendable {
   func revisions(from: Int64, through: Int64, limit: Int) throws(MVCCError) -> [StoredRevision] {
     defer { byMainRange.rewind() }
     do {
-      try byMainRange.bind(from, at: 1)
-      try byMainRange.bind(through, at: 2)
+      try byMainRange.bind(Revision(main: max(0, min(from, 1 << 38))).rowID, at: 1)
+      try byMainRange.bind(Revision.rowIDBound(after: through), at: 2)
       try byMainRange.bind(limit > 0 ? Int64(limit) : -1, at: 3)
       var rows: [StoredRevision] = []
       while try byMainRange.step() {

@@ -36,3 +36,14 @@ public struct ConsistentIndex: Hashable, Sendable, CustomStringConvertible {
 
   public var description: String { "\(index)@\(term)" }
 }
+
+extension Revision {
+  /// Sub revisions per main revision the backend can store (2^24: one transaction changes at most 16,777,215 keys).
+  static let subLimit: Int64 = 1 << 24
+
+  /// The row's key in the `kv` table: `main << 24 | sub`, ordered as revisions are.
+  var rowID: Int64 { main << 24 | sub }
+
+  /// The first row ID after every change with main revision <= `main` (huge bounds clamp to the largest storable).
+  static func rowIDBound(after main: Int64) -> Int64 { Revision(main: min(main, (1 << 38) - 1) + 1).rowID }
+}
