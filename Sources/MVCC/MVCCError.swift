@@ -21,6 +21,10 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
   /// A keepalive named a lease that has expired and whose revoke is pending; internal: the server waits until the
   /// revoke is applied (then answers lease not found) or leadership changes (then retries on the new leader).
   case leaseExpired(id: Int64)
+  /// A Txn puts one key twice, or puts a key that one of its deletes covers, in the same branch.
+  case duplicateKeyInTxn
+  /// A Txn has more compares, success ops or failure ops than `--max-txn-ops` allows.
+  case tooManyTxnOps(limit: Int)
   /// The backend is at its quota: only deletes, compaction and defragmentation are accepted until the NOSPACE alarm
   /// is disarmed.
   case noSpace(quotaBytes: Int64)
@@ -50,6 +54,10 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
     case .leaseExpired(let id):
       return "lease \(id) has expired and its revoke is pending; wait for the revoke to apply (the lease is then not "
         + "found) or retry on the new leader after a leader change"
+    case .duplicateKeyInTxn:
+      return "duplicate key given in txn request"
+    case .tooManyTxnOps:
+      return "too many operations in txn request"
     case .noSpace:
       return "mvcc: database space exceeded"
     case .backend(let path, let detail):
