@@ -100,10 +100,7 @@ extension WatchHub {
         watcher.minRev = max(watcher.minRev, plan.through + 1)
         if let response = watcher.eventResponse(batch, revision: plan.through) {
           guard watcher.stream.outbox.offer(response) else {
-            s.unsynced[serial] = nil
-            watcher.pending = response
-            watcher.place = .victim
-            s.victims[serial] = watcher
+            Self.makeVictim(watcher, holding: response, in: &s)
             continue
           }
           watcher.sentSinceProgressCheck = true
@@ -114,25 +111,40 @@ extension WatchHub {
     }
   }
 
+  /// Retries the victims of one stream at once, without reading history (the consumer made room); watchers that
+  /// still lag behind go on catching up in the next `syncRound()`.
+  func retryVictims(onStream streamID: Int) {
+    state.withLock { s in
+      guard let stream = s.streams[streamID] else { return }
+      retryVictims(stream.watchers.values.filter { $0.place == .victim }, in: &s)
+    }
+  }
+
   /// Victims whose stream has room again hand over their pending response and go back to synced or unsynced.
   private func retryVictims(in s: inout State) {
     guard !s.victims.isEmpty else { return }
+    retryVictims(Array(s.victims.values), in: &s)
+  }
+
+  private func retryVictims(_ candidates: [Watcher], in s: inout State) {
     var delivered: [Watcher] = []
-    for watcher in s.victims.values {
-      guard let pending = watcher.pending else {
-        delivered.append(watcher)
-        continue
-      }
-      if watcher.stream.outbox.offer(pending) {
+    for watcher in candidates {
+      if let pending = watcher.pending {
+        guard watcher.stream.outbox.offer(pending) else { continue }
         watcher.sentSinceProgressCheck = true
-        delivered.append(watcher)
       }
+      delivered.append(watcher)
     }
     for watcher in delivered {
       s.victims[watcher.serial] = nil
       watcher.pending = nil
       watcher.place = .removed
       Self.place(watcher, in: &s)
+    }
+    // A stream whose victims were all delivered no longer needs the consumer's nudge.
+    let stillWaiting = Set(candidates.lazy.filter { $0.place == .victim }.map { ObjectIdentifier($0.stream) })
+    for watcher in delivered where !stillWaiting.contains(ObjectIdentifier(watcher.stream)) {
+      watcher.stream.outbox.victimsWaiting.store(false, ordering: .releasing)
     }
     if !delivered.isEmpty { answerDeferredProgress(in: &s) }
   }

@@ -141,10 +141,20 @@ public final class WatchHub: WriteObserver, Sendable {
     if watcher.stream.outbox.offer(response) {
       watcher.sentSinceProgressCheck = true
     } else {
-      s.synced.remove(watcher)
-      watcher.pending = response
-      watcher.place = .victim
-      s.victims[watcher.serial] = watcher
+      makeVictim(watcher, holding: response, in: &s)
     }
+  }
+
+  /// Sets `response` aside for a watcher whose stream is full; the watcher leaves its group until it is delivered.
+  static func makeVictim(_ watcher: Watcher, holding response: WatchResponse, in s: inout State) {
+    switch watcher.place {
+    case .synced: s.synced.remove(watcher)
+    case .unsynced: s.unsynced[watcher.serial] = nil
+    case .victim, .removed: break
+    }
+    watcher.pending = response
+    watcher.place = .victim
+    s.victims[watcher.serial] = watcher
+    watcher.stream.outbox.victimsWaiting.store(true, ordering: .releasing)
   }
 }

@@ -19,6 +19,9 @@ final class WatchOutbox: Sendable {
   /// Event and progress responses are refused once this many responses wait.
   let capacity: Int
   private let state = Mutex(State())
+  /// Set by the hub while a watcher of this stream is a victim, so the consumer can ask for a retry once it has
+  /// made room instead of waiting for the next round.
+  let victimsWaiting = Atomic<Bool>(false)
 
   init(capacity: Int) {
     self.capacity = capacity

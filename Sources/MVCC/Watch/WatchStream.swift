@@ -51,6 +51,9 @@ public final class WatchStream: Sendable, AsyncSequence {
   /// The next response if one waits, without waiting.
   public func poll() -> WatchResponse? {
     guard var response = outbox.take() else { return nil }
+    if outbox.victimsWaiting.load(ordering: .acquiring) && outbox.count <= outbox.capacity / 2 {
+      hub.retryVictims(onStream: id)
+    }
     if response.wantsPrevKV { fillPrevKV(&response) }
     response.wantsPrevKV = false
     guard response.fragmentable else { return response }
