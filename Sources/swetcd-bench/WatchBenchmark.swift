@@ -11,8 +11,8 @@ struct WatchBench: ParsableCommand {
     abstract: "Measure events/s delivered by the watch hub to N watchers on M keys (in-process).",
     discussion: """
       Live: --commits single-key puts spread over --keys keys go to --watchers single-key watchers (one per key, \
-      round robin) plus --prefix-watchers watchers on the whole key prefix, over --streams streams drained every \
-      --drain-every commits. Catch-up: the same history is then read by --watchers watchers starting at revision 1, \
+      round robin), --range-watchers watchers on distinct small ranges and --prefix-watchers watchers on the whole \
+      key prefix, over --streams streams drained every --drain-every commits. Catch-up: the same history is then read by --watchers watchers starting at revision 1, \
       in rounds of 1000 revisions. Build with -c release for a meaningful figure.
       """
   )
@@ -22,6 +22,9 @@ struct WatchBench: ParsableCommand {
 
   @Option(help: "Watchers on the prefix covering every key.")
   var prefixWatchers: Int = 10
+
+  @Option(help: "Watchers on distinct ranges [key, key+0xff) (each holds one key and the keys extending it).")
+  var rangeWatchers: Int = 0
 
   @Option(help: "Distinct keys written.")
   var keys: Int = 1_000
@@ -39,7 +42,9 @@ struct WatchBench: ParsableCommand {
   var size: Int = 256
 
   func validate() throws {
-    guard watchers >= 0, prefixWatchers >= 0, keys > 0, commits > 0, streams > 0, drainEvery > 0, size >= 0 else {
+    guard watchers >= 0, prefixWatchers >= 0, rangeWatchers >= 0, size >= 0,
+      keys > 0, commits > 0, streams > 0, drainEvery > 0
+    else {
       throw ValidationError("need --keys, --commits, --streams, --drain-every > 0 and the others >= 0")
     }
   }
@@ -56,6 +61,10 @@ struct WatchBench: ParsableCommand {
     for index in 0..<watchers {
       channels[index % streams].create(WatchCreateRequest(range: KeyRange(key: keyBytes[index % keys])))
     }
+    for index in 0..<rangeWatchers {
+      let start = keyBytes[index % keys]
+      channels[index % streams].create(WatchCreateRequest(range: KeyRange(key: start, end: start + [0xff])))
+    }
     for index in 0..<prefixWatchers {
       channels[index % streams].create(WatchCreateRequest(range: .prefix(Array("/bench/key/".utf8))))
     }
@@ -70,7 +79,8 @@ struct WatchBench: ParsableCommand {
     delivered += drain(channels)
     let liveSeconds = seconds(clock.now - liveStart)
     let stats = hub.statistics
-    print("watch live: \(watchers) key watchers + \(prefixWatchers) prefix watchers on \(keys) keys, \(streams) streams")
+    print("watch live: \(watchers) key, \(rangeWatchers) range and \(prefixWatchers) prefix watchers on \(keys) keys, "
+      + "\(streams) streams")
     print("  \(commits) commits in \(fixed(liveSeconds)) s = \(rate(commits, liveSeconds)) commits/s; "
       + "\(delivered) events delivered = \(rate(delivered, liveSeconds)) events/s; victims \(stats.victims)")
 
