@@ -11,7 +11,14 @@ struct SwetcdBench: ParsableCommand {
       an endpoint (put, range, txn, watch) are not built yet.
       """,
     version: "swetcd-bench version: \(BuildInfo.version)",
-    subcommands: [RaftInMemory.self, IndexBenchmark.self, WatchBench.self]
+    subcommands: [
+      RaftInMemory.self,
+      WALBench.self,
+      WALWriter.self,
+      IndexBenchmark.self,
+      MVCCBenchmark.self,
+      WatchBench.self,
+    ]
   )
 }
 
