@@ -16,7 +16,6 @@ struct SwetcdBench: ParsableCommand {
       WALBench.self,
       WALWriter.self,
       IndexBenchmark.self,
-      MVCCBenchmark.self,
       WatchBench.self,
     ]
   )
