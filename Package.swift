@@ -46,9 +46,10 @@ let package = Package(
 
     // MARK: Server side: Raft <- WAL, MVCC (SQLite) <- EtcdServer <- EtcdAPI <- swetcd
     .target(name: "Raft"),
-    .target(name: "WAL", dependencies: ["Raft"]),
+    .target(name: "Checksum"),
+    .target(name: "WAL", dependencies: ["Raft", "Checksum"]),
     // MVCC keeps its own files through SQLite; it needs nothing of the WAL, so the two build (and change) apart.
-    .target(name: "MVCC", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "MVCC", dependencies: ["CSQLite", "Checksum", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "EtcdProto", dependencies: [swiftProtobuf, grpcCore, grpcProtobuf], exclude: ["proto"]),
     .target(name: "PeerTransport", dependencies: ["Raft", "EtcdProto"]),
     .target(name: "EtcdServer", dependencies: ["Raft", "WAL", "MVCC", "PeerTransport", "BuildInfo"]),
@@ -82,8 +83,8 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "EtcdClient", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["Scenarios"]),
-    .testTarget(name: "WALTests", dependencies: ["WAL", "Raft", "TestSupport", "swetcd-bench"]),
-    .testTarget(name: "MVCCTests", dependencies: ["MVCC", "TestSupport", "swetcd-bench"]),
+    .testTarget(name: "WALTests", dependencies: ["WAL", "Raft", "Checksum", "TestSupport", "swetcd-bench"]),
+    .testTarget(name: "MVCCTests", dependencies: ["MVCC", "Checksum", "TestSupport", "swetcd-bench"]),
     .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "TestSupport"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),

@@ -6,6 +6,7 @@
 // segment carrying the running CRC of the segment before it (its own CRC continues from that value). An all-zero
 // header (length 0, CRC 0) is the end of the written part of a preallocated segment.
 
+import Checksum
 import Raft
 
 /// Who wrote the log: the member and cluster identity stored at the start of every segment.

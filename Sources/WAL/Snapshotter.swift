@@ -1,6 +1,7 @@
 // Raft snapshot files: "%016x-%016x.snap" (term-index), written atomically with a CRC; the newest valid one that
 // the WAL has a marker for is loaded; a corrupt one is renamed ".broken" and the next older one is tried.
 
+import Checksum
 import Raft
 
 /// Reads and writes Raft snapshot files in one directory.

@@ -1,5 +1,7 @@
 // Hash and HashKV: CRC-32C checksums members compare to detect divergence.
 
+import Checksum
+
 /// etcd's HashKV result.
 public struct HashKVResult: Hashable, Sendable {
   /// CRC-32C of the revisions a compaction at the requested revision keeps, in revision order.
@@ -14,7 +16,7 @@ extension KVStore {
   /// CRC-32C over the whole kv table (every stored revision: its revision, key, value and tombstone flag).
   public func hash() throws(MVCCError) -> UInt32 {
     try lock.reading { () throws(MVCCError) -> UInt32 in
-      var crc = CRC32C()
+      var crc = RunningCRC32C()
       try backend.forEachChange(through: Int64.max) { Self.feed(&crc, $0) }
       return crc.value
     }
@@ -32,7 +34,7 @@ extension KVStore {
       if revision > currentRev { throw MVCCError.futureRevision(requested: revision, currentRevision: currentRev) }
       let upTo = revision == 0 ? currentRev : revision
       let keep = index.keep(atRevision: upTo)
-      var crc = CRC32C()
+      var crc = RunningCRC32C()
       try backend.forEachChange(through: upTo) { row in
         if row.revision.main <= compactRev && !keep.isEmpty && !keep.contains(row.revision) { return }
         Self.feed(&crc, row)
@@ -41,7 +43,7 @@ extension KVStore {
     }
   }
 
-  private static func feed(_ crc: inout CRC32C, _ row: StoredRevision) {
+  private static func feed(_ crc: inout RunningCRC32C, _ row: StoredRevision) {
     crc.update(row.revision.main)
     crc.update(row.revision.sub)
     crc.update(row.kv.key)

@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 import MVCC
 import Testing
@@ -149,10 +150,10 @@ import Testing
   }
 
   @Test func crc32cMatchesTheCastagnoliCheckValue() {
-    var crc = CRC32C()
+    var crc = RunningCRC32C()
     crc.update(Array("123456789".utf8))
     #expect(crc.value == 0xE306_9283)
-    var split = CRC32C()
+    var split = RunningCRC32C()
     split.update(Array("1234".utf8))
     split.update(Array("56789".utf8))
     #expect(split.value == crc.value)

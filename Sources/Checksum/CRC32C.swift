@@ -1,4 +1,5 @@
-// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), slicing-by-8: eight table lookups per 8 input bytes.
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), slicing-by-8: eight table lookups per 8 input bytes. Shared
+// by the WAL (record and snapshot checksums) and MVCC (Hash, HashKV).
 
 /// CRC-32C checksums, chainable: `update(update(0, a), b) == checksum(a + b)`.
 public enum CRC32C {
@@ -51,4 +52,21 @@ public enum CRC32C {
 
   /// The CRC of `bytes` alone.
   public static func checksum<C: Collection<UInt8>>(_ bytes: C) -> UInt32 { update(0, bytes) }
+}
+
+/// A CRC-32C fed piece by piece (bytes, integers), for checksums over many values such as HashKV.
+public struct RunningCRC32C: Sendable {
+  /// The checksum of everything fed so far.
+  public private(set) var value: UInt32 = 0
+
+  /// Starts a checksum.
+  public init() {}
+
+  /// Feeds bytes.
+  public mutating func update<C: Collection<UInt8>>(_ bytes: C) { value = CRC32C.update(value, bytes) }
+
+  /// Feeds an integer as 8 bytes, big-endian.
+  public mutating func update(_ int: Int64) {
+    value = withUnsafeBytes(of: int.bigEndian) { CRC32C.update(value, $0) }
+  }
 }
