@@ -91,7 +91,7 @@ public final class KeyIndexTree: @unchecked Sendable {
   /// longer see and the keys left with none. Returns the revisions the backend must keep among those <= `rev`;
   /// every other revision <= `rev` may be deleted.
   public func compact(atRevision rev: Int64) -> Set<Revision> {
-    var keep = Set<Revision>()
+    var keep = Set<Revision>(minimumCapacity: map.count)  // at most one revision per key: never rehashes
     var emptied: [[UInt8]] = []
     map.forEach(from: []) { key, history in
       if history.compact(atRevision: rev, into: &keep) { emptied.append(Array(key)) }
@@ -103,7 +103,7 @@ public final class KeyIndexTree: @unchecked Sendable {
 
   /// The revisions a compaction at `rev` would keep, without compacting (for HashKV).
   public func keep(atRevision rev: Int64) -> Set<Revision> {
-    var keep = Set<Revision>()
+    var keep = Set<Revision>(minimumCapacity: map.count)
     map.forEach(from: []) { _, history in
       history.keep(atRevision: rev, into: &keep)
       return true

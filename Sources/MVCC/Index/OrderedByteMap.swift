@@ -95,13 +95,22 @@ struct OrderedByteMap<Value> {
         update(&node.values[index])
         return nil
       }
-      node.keys.insert(key, at: index)
-      node.values.insert(make(), at: index)
       inserted = true
-      guard node.keys.count > Self.leafCapacity else { return nil }
-      // An ascending load appends to the rightmost leaf: leave it full rather than half empty.
-      let appending = rightmost && index == node.keys.count - 1
-      return splitLeaf(node, at: appending ? Self.leafCapacity : node.keys.count / 2)
+      guard node.keys.count >= Self.leafCapacity else {
+        node.keys.insert(key, at: index)
+        node.values.insert(make(), at: index)
+        return nil
+      }
+      // Split a full leaf before inserting, so no leaf array ever grows past the capacity. An ascending load
+      // appends to the rightmost leaf: leave that one full rather than half empty.
+      let middle = rightmost && index == node.keys.count ? Self.leafCapacity : Self.leafCapacity / 2
+      let right = OrderedByteMapNode(leafKeys: node.keys.removeSuffix(from: middle), values: Array(node.values[middle...]))
+      node.values.removeSubrange(middle...)
+      let target = index < middle ? node : right
+      let position = index < middle ? index : index - middle
+      target.keys.insert(key, at: position)
+      target.values.insert(make(), at: position)
+      return (right.keys[0], right)
     }
     let index = node.keys.upperBound(key)
     let isLast = index == node.children.count - 1
@@ -112,12 +121,6 @@ struct OrderedByteMap<Value> {
     node.children.insert(right, at: index + 1)
     guard node.children.count > Self.innerCapacity else { return nil }
     return splitInner(node)
-  }
-
-  private func splitLeaf(_ node: OrderedByteMapNode<Value>, at middle: Int) -> ([UInt8], OrderedByteMapNode<Value>) {
-    let right = OrderedByteMapNode(leafKeys: node.keys.removeSuffix(from: middle), values: Array(node.values[middle...]))
-    node.values.removeSubrange(middle...)
-    return (right.keys[0], right)
   }
 
   private func splitInner(_ node: OrderedByteMapNode<Value>) -> ([UInt8], OrderedByteMapNode<Value>) {
