@@ -182,12 +182,11 @@ import Testing
     let index = KeyIndexTree()
     let keys = (0..<5_000).map { Array("key/\($0)".utf8) }
     var revision: Int64 = 1
-    for round in 0..<3 {
+    for _ in 0..<3 {
       for key in keys {
         revision += 1
         index.put(key, revision: Revision(main: revision))
       }
-      _ = round
     }
     let final = revision
     let failures = Mutex(0)
