@@ -67,12 +67,11 @@ struct IndexBenchmark: ParsableCommand {
     let index = KeyIndexTree()
     var revision: Int64 = 1
     let insertTime = clock.measure {
-      for round in 0..<revisionsPerKey {
+      for _ in 0..<revisionsPerKey {
         for key in keyBytes {
           index.put(key, revision: Revision(main: revision))
           revision += 1
         }
-        _ = round
       }
     }
     let after = Self.residentBytes()
@@ -95,7 +94,6 @@ struct IndexBenchmark: ParsableCommand {
         let page = index.range(range, atRevision: revision, limit: 0)
         scanned += page.keys.count
         start += 1_000
-        _ = page
       }
     }
     print("range keys/s (pages of 1000 keys): \(Self.rate(scanned, scanTime))")

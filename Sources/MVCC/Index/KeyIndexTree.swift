@@ -6,7 +6,9 @@
 /// The store answers reads from it (which revision of which key is visible at a store revision) and then loads
 /// those revisions' values from the backend. Semantics follow etcd's `treeIndex`/`keyIndex`.
 ///
-/// Not internally locked: the store guards it (many readers or one writer).
+/// Not internally locked: the store guards it with a readers-writer lock. The reads (`get`, `range`,
+/// `countRevisions`, `revisions`, `keep`, the counts) mutate nothing, so any number may run at once; `put`,
+/// `tombstone`, `compact` and `restore` need exclusive access.
 public final class KeyIndexTree: @unchecked Sendable {
   private var map = OrderedByteMap<KeyHistory>()
   /// Keys that exist at the newest revision (put and not deleted since).
@@ -21,7 +23,7 @@ public final class KeyIndexTree: @unchecked Sendable {
   /// The revision of `key` visible at store revision `rev`, the created revision of its generation and its
   /// version; nil when the key did not exist at `rev`.
   public func get(_ key: [UInt8], atRevision rev: Int64) -> (modified: Revision, created: Revision, version: Int64)? {
-    map.withValue(for: key) { $0.get(atRevision: rev) } ?? nil
+    map.read(key) { $0.get(atRevision: rev) } ?? nil
   }
 
   /// Live keys in range at `rev`, in key order, at most `limit` (0 = no limit); `total` counts all matches.
@@ -68,7 +70,7 @@ public final class KeyIndexTree: @unchecked Sendable {
 
   /// Records a delete of `key` at `revision`. Fails with `.keyNotFound` when the key does not exist.
   public func tombstone(_ key: [UInt8], revision: Revision) throws(MVCCError) {
-    let deleted: Void? = try map.withValue(for: key) { (history: inout KeyHistory) throws(MVCCError) in
+    let deleted: Void? = try map.modify(key) { (history: inout KeyHistory) throws(MVCCError) in
       try history.tombstone(revision)
     }
     guard deleted != nil else { throw .keyNotFound }
@@ -91,9 +93,9 @@ public final class KeyIndexTree: @unchecked Sendable {
   /// longer see and the keys left with none. Returns the revisions the backend must keep among those <= `rev`;
   /// every other revision <= `rev` may be deleted.
   public func compact(atRevision rev: Int64) -> Set<Revision> {
-    var keep = Set<Revision>()
+    var keep = Set<Revision>(minimumCapacity: map.count)  // at most one revision per key: never rehashes
     var emptied: [[UInt8]] = []
-    map.forEach(from: []) { key, history in
+    map.forEachModifying(from: []) { key, history in
       if history.compact(atRevision: rev, into: &keep) { emptied.append(Array(key)) }
       return true
     }
@@ -103,7 +105,7 @@ public final class KeyIndexTree: @unchecked Sendable {
 
   /// The revisions a compaction at `rev` would keep, without compacting (for HashKV).
   public func keep(atRevision rev: Int64) -> Set<Revision> {
-    var keep = Set<Revision>()
+    var keep = Set<Revision>(minimumCapacity: map.count)
     map.forEach(from: []) { _, history in
       history.keep(atRevision: rev, into: &keep)
       return true
@@ -122,7 +124,7 @@ public final class KeyIndexTree: @unchecked Sendable {
   public func restore(key: [UInt8], created: Revision, modified: Revision, version: Int64, tombstone: Bool) {
     var becameLive = false
     var deleted = false
-    let found: Void? = map.withValue(for: key) { history in
+    let found: Void? = map.modify(key) { history in
       if tombstone {
         deleted = (try? history.tombstone(modified)) != nil
       } else {
@@ -139,9 +141,9 @@ public final class KeyIndexTree: @unchecked Sendable {
   }
 
   /// Runs `body` on the keys in `range`, in key order, until it returns false.
-  private func forEach(in range: KeyRange, _ body: (UnsafeBufferPointer<UInt8>, inout KeyHistory) -> Bool) {
+  private func forEach(in range: KeyRange, _ body: (UnsafeBufferPointer<UInt8>, KeyHistory) -> Bool) {
     if range.isSingleKey {
-      _ = map.withValue(for: range.key) { history in range.key.withUnsafeBufferPointer { body($0, &history) } }
+      _ = map.read(range.key) { history in range.key.withUnsafeBufferPointer { body($0, history) } }
       return
     }
     let start: [UInt8] = (range.key == [0] && range.isOpenEnded) ? [] : range.key
@@ -151,7 +153,7 @@ public final class KeyIndexTree: @unchecked Sendable {
     end.withUnsafeBufferPointer { end in
       map.forEach(from: start) { key, history in
         if !openEnded && compareBytes(key, end) >= 0 { return false }
-        return body(key, &history)
+        return body(key, history)
       }
     }
   }

@@ -33,7 +33,8 @@ final class OrderedByteMapNode<Value> {
 /// An ordered map from byte strings to values: a B+tree with O(log n) lookup, insertion and removal and ordered
 /// iteration from any key. Values live inline in the leaves and are mutated in place.
 ///
-/// Not thread-safe: the owner serializes access.
+/// Not locked: readers (`value`, `read`, `forEach`) mutate nothing and may run concurrently with each other; a
+/// writer (`upsert`, `modify`, `forEachModifying`, `remove`) needs exclusive access.
 struct OrderedByteMap<Value> {
   /// Most entries a leaf holds (a leaf other than the root keeps at least one; removals keep half, except that
   /// the rightmost leaves of an ascending load are left full).
@@ -51,18 +52,33 @@ struct OrderedByteMap<Value> {
 
   /// The value stored for `key`.
   func value(for key: [UInt8]) -> Value? {
-    withValue(for: key) { $0 }
+    read(key) { $0 }
   }
 
-  /// Runs `body` on the value stored for `key`, in place; nil when there is none.
+  /// The leaf that holds or would hold `key`, and the key's position in it.
   @inline(__always)
-  func withValue<R, E: Error>(for key: [UInt8], _ body: (inout Value) throws(E) -> R) throws(E) -> R? {
-    let (leaf, index, found) = key.withUnsafeBufferPointer { key in
+  private func find(_ key: [UInt8]) -> (leaf: OrderedByteMapNode<Value>, index: Int, found: Bool) {
+    key.withUnsafeBufferPointer { key in
       var node = root
       while !node.isLeaf { node = node.children[node.keys.upperBound(key)] }
       let (index, found) = node.keys.search(key)
       return (node, index, found)
     }
+  }
+
+  /// Runs `body` on the value stored for `key` without copying or mutating anything (safe for concurrent
+  /// readers); nil when there is none.
+  @inline(__always)
+  func read<R>(_ key: [UInt8], _ body: (Value) -> R) -> R? {
+    let (leaf, index, found) = find(key)
+    guard found else { return nil }
+    return leaf.values.withUnsafeBufferPointer { body($0[index]) }
+  }
+
+  /// Runs `body` on the value stored for `key`, in place (a writer's access); nil when there is none.
+  @inline(__always)
+  func modify<R, E: Error>(_ key: [UInt8], _ body: (inout Value) throws(E) -> R) throws(E) -> R? {
+    let (leaf, index, found) = find(key)
     guard found else { return nil }
     return try body(&leaf.values[index])
   }
@@ -95,13 +111,22 @@ struct OrderedByteMap<Value> {
         update(&node.values[index])
         return nil
       }
-      node.keys.insert(key, at: index)
-      node.values.insert(make(), at: index)
       inserted = true
-      guard node.keys.count > Self.leafCapacity else { return nil }
-      // An ascending load appends to the rightmost leaf: leave it full rather than half empty.
-      let appending = rightmost && index == node.keys.count - 1
-      return splitLeaf(node, at: appending ? Self.leafCapacity : node.keys.count / 2)
+      guard node.keys.count >= Self.leafCapacity else {
+        node.keys.insert(key, at: index)
+        node.values.insert(make(), at: index)
+        return nil
+      }
+      // Split a full leaf before inserting, so no leaf array ever grows past the capacity. An ascending load
+      // appends to the rightmost leaf: leave that one full rather than half empty.
+      let middle = rightmost && index == node.keys.count ? Self.leafCapacity : Self.leafCapacity / 2
+      let right = OrderedByteMapNode(leafKeys: node.keys.removeSuffix(from: middle), values: Array(node.values[middle...]))
+      node.values.removeSubrange(middle...)
+      let target = index < middle ? node : right
+      let position = index < middle ? index : index - middle
+      target.keys.insert(key, at: position)
+      target.values.insert(make(), at: position)
+      return (right.keys[0], right)
     }
     let index = node.keys.upperBound(key)
     let isLast = index == node.children.count - 1
@@ -114,12 +139,6 @@ struct OrderedByteMap<Value> {
     return splitInner(node)
   }
 
-  private func splitLeaf(_ node: OrderedByteMapNode<Value>, at middle: Int) -> ([UInt8], OrderedByteMapNode<Value>) {
-    let right = OrderedByteMapNode(leafKeys: node.keys.removeSuffix(from: middle), values: Array(node.values[middle...]))
-    node.values.removeSubrange(middle...)
-    return (right.keys[0], right)
-  }
-
   private func splitInner(_ node: OrderedByteMapNode<Value>) -> ([UInt8], OrderedByteMapNode<Value>) {
     let middle = node.keys.count / 2
     let separator = node.keys[middle]
@@ -130,41 +149,56 @@ struct OrderedByteMap<Value> {
     return (separator, right)
   }
 
-  /// Visits the entries with keys >= `start` in ascending order until `body` returns false. `body` gets the key's
-  /// bytes (valid only during the call) and may mutate the value in place; it must not insert or remove entries.
-  func forEach<E: Error>(
-    from start: [UInt8], _ body: (UnsafeBufferPointer<UInt8>, inout Value) throws(E) -> Bool
-  ) throws(E) {
-    _ = try start.withUnsafeBufferPointer { (start) throws(E) -> Bool in try visit(root, from: start, body) }
+  /// Visits the entries with keys >= `start` in ascending order until `body` returns false, without copying or
+  /// mutating anything (safe for concurrent readers). `body` gets the key's bytes, valid only during the call.
+  func forEach(from start: [UInt8], _ body: (UnsafeBufferPointer<UInt8>, Value) -> Bool) {
+    visitLeaves(from: start) { leaf, first in
+      leaf.keys.bytes.withUnsafeBufferPointer { bytes in
+        leaf.keys.ends.withUnsafeBufferPointer { ends in
+          leaf.values.withUnsafeBufferPointer { values in
+            for index in first..<ends.count {
+              let begin = index == 0 ? 0 : Int(ends[index - 1])
+              guard body(UnsafeBufferPointer(rebasing: bytes[begin..<Int(ends[index])]), values[index]) else { return false }
+            }
+            return true
+          }
+        }
+      }
+    }
   }
 
-  private func visit<E: Error>(
-    _ node: OrderedByteMapNode<Value>, from start: UnsafeBufferPointer<UInt8>?,
-    _ body: (UnsafeBufferPointer<UInt8>, inout Value) throws(E) -> Bool
-  ) throws(E) -> Bool {
-    if node.isLeaf {
-      var index = start.map { node.keys.search($0).index } ?? 0
-      let keyBytes = node.keys.bytes
-      let ends = node.keys.ends
-      while index < ends.count {
+  /// Visits the entries with keys >= `start` in ascending order until `body` returns false, letting `body` mutate
+  /// each value in place (a writer's access); `body` must not insert or remove entries.
+  func forEachModifying(from start: [UInt8], _ body: (UnsafeBufferPointer<UInt8>, inout Value) -> Bool) {
+    visitLeaves(from: start) { leaf, first in
+      let bytes = leaf.keys.bytes
+      let ends = leaf.keys.ends
+      for index in first..<ends.count {
         let begin = index == 0 ? 0 : Int(ends[index - 1])
-        let end = Int(ends[index])
-        let proceed = try keyBytes.withUnsafeBufferPointer { (all) throws(E) -> Bool in
-          try body(UnsafeBufferPointer(rebasing: all[begin..<end]), &node.values[index])
+        let proceed = bytes.withUnsafeBufferPointer { all in
+          body(UnsafeBufferPointer(rebasing: all[begin..<Int(ends[index])]), &leaf.values[index])
         }
         guard proceed else { return false }
+      }
+      return true
+    }
+  }
+
+  /// Calls `body` with each leaf holding keys >= `start`, in order, and the index of its first such key, until
+  /// `body` returns false.
+  private func visitLeaves(from start: [UInt8], _ body: (OrderedByteMapNode<Value>, Int) -> Bool) {
+    func visit(_ node: OrderedByteMapNode<Value>, from start: UnsafeBufferPointer<UInt8>?) -> Bool {
+      if node.isLeaf { return body(node, start.map { node.keys.search($0).index } ?? 0) }
+      var index = start.map { node.keys.upperBound($0) } ?? 0
+      guard visit(node.children[index], from: start) else { return false }
+      index += 1
+      while index < node.children.count {
+        guard visit(node.children[index], from: nil) else { return false }
         index += 1
       }
       return true
     }
-    var index = start.map { node.keys.upperBound($0) } ?? 0
-    guard try visit(node.children[index], from: start, body) else { return false }
-    index += 1
-    while index < node.children.count {
-      guard try visit(node.children[index], from: nil, body) else { return false }
-      index += 1
-    }
-    return true
+    _ = start.withUnsafeBufferPointer { visit(root, from: $0) }
   }
 
   /// Removes `key`; returns its value, or nil when it was absent.

@@ -62,11 +62,11 @@ extension Lessor {
   public func expired(now: Duration, limit: Int = Lessor.revokeRate / 2) -> [LeaseID] {
     guard isPrimary else { return [] }
     let nanoseconds = now.nanoseconds
-    let retry = Self.adding(seconds: 0, to: nanoseconds).addingReportingOverflow(Self.expiredRetryInterval.nanoseconds).partialValue
+    let (retry, overflow) = nanoseconds.addingReportingOverflow(Self.expiredRetryInterval.nanoseconds)
     var expired: [LeaseID] = []
     while expired.count < limit, let (time, id) = queue.first, time <= nanoseconds {
       expired.append(id)
-      queue.schedule(id, at: retry)
+      queue.schedule(id, at: overflow ? .max : retry)
     }
     return expired
   }

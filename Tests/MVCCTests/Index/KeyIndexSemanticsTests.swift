@@ -1,4 +1,6 @@
 import MVCC
+import Dispatch
+import Synchronization
 import Testing
 
 /// etcd's keyIndex/treeIndex rules, case by case (mvcc/key_index_test.go, index_test.go).
@@ -171,5 +173,35 @@ import Testing
     other.restore(key: foo, created: Revision(main: 0), modified: Revision(main: 9), version: 0, tombstone: true)
     #expect(other.keyCount == 0)
     #expect(other.liveKeyCount == 0)
+  }
+}
+
+/// Reads mutate nothing, so the store's readers may share the index under a read lock.
+@Suite struct KeyIndexConcurrentReadTests {
+  @Test func concurrentReadersSeeConsistentAnswers() throws {
+    let index = KeyIndexTree()
+    let keys = (0..<5_000).map { Array("key/\($0)".utf8) }
+    var revision: Int64 = 1
+    for _ in 0..<3 {
+      for key in keys {
+        revision += 1
+        index.put(key, revision: Revision(main: revision))
+      }
+    }
+    let final = revision
+    let failures = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: 4) { worker in
+      var wrong = 0
+      for pass in 0..<3 {
+        for (n, key) in keys.enumerated() where (n + worker + pass) % 3 == 0 {
+          if index.get(key, atRevision: final)?.version != 3 { wrong += 1 }
+        }
+        let page = index.range(KeyRange.prefix(Array("key/1".utf8)), atRevision: final, limit: 10)
+        if page.keys.count != 10 || page.total != 1_111 { wrong += 1 }
+        if index.countRevisions(KeyRange(key: [0], end: [0]), atRevision: final) != keys.count { wrong += 1 }
+      }
+      failures.withLock { $0 += wrong }
+    }
+    #expect(failures.withLock { $0 } == 0)
   }
 }

@@ -76,13 +76,14 @@ import Testing
   @Test func valuesAreMutatedInPlaceDuringIteration() throws {
     var map = OrderedByteMap<Int>()
     for n in 0..<500 { map.upsert(key(n), make: { n }, update: { _ in }) }
-    map.forEach(from: []) { _, value in
+    map.forEachModifying(from: []) { _, value in
       value *= 10
       return true
     }
     #expect(map.value(for: key(7)) == 70)
-    #expect(map.withValue(for: key(9)) { $0 += 1; return $0 } == 91)
-    #expect(map.withValue(for: key(1_000)) { $0 } == nil)
+    #expect(map.modify(key(9)) { $0 += 1; return $0 } == 91)
+    #expect(map.modify(key(1_000)) { $0 } == nil)
+    #expect(map.read(key(9)) { $0 } == 91)
   }
 
   @Test func byteOrderIsUnsignedWithPrefixesFirst() {

@@ -165,3 +165,15 @@ import Testing
     #expect(perSecond[0] == 750)
   }
 }
+
+/// The lessor's errors: etcd's strings for what clients see, a next step for the internal outcomes.
+@Suite struct LessorErrorTests {
+  @Test func clientFacingLeaseErrorsUseEtcdStringsAndInternalOnesSayWhatToDo() {
+    #expect(MVCCError.leaseNotFound(id: 1).description == "requested lease not found")
+    #expect(MVCCError.leaseExists(id: 1).description == "lease already exists")
+    #expect(MVCCError.leaseTTLTooLarge(ttl: 1).description == "too large lease TTL")
+    #expect(MVCCError.leaseNotPrimary(id: 7).description.contains("forward the keepalive to the leader"))
+    #expect(MVCCError.leaseExpired(id: 7).description.contains("lease 7 has expired"))
+    #expect(MVCCError.leaseExpired(id: 7).description.contains("wait for the revoke"))
+  }
+}
