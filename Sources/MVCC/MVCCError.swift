@@ -15,6 +15,10 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
   case leaseExists(id: Int64)
   /// LeaseGrant with a TTL above the maximum.
   case leaseTTLTooLarge(ttl: Int64)
+  /// A Txn puts one key twice, or puts a key that one of its deletes covers, in the same branch.
+  case duplicateKeyInTxn
+  /// A Txn has more compares, success ops or failure ops than `--max-txn-ops` allows.
+  case tooManyTxnOps(limit: Int)
   /// The backend is at its quota: only deletes, compaction and defragmentation are accepted until the NOSPACE alarm
   /// is disarmed.
   case noSpace(quotaBytes: Int64)
@@ -39,6 +43,10 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
       return "lease already exists"
     case .leaseTTLTooLarge:
       return "too large lease TTL"
+    case .duplicateKeyInTxn:
+      return "duplicate key given in txn request"
+    case .tooManyTxnOps:
+      return "too many operations in txn request"
     case .noSpace:
       return "mvcc: database space exceeded"
     case .backend(let path, let detail):

@@ -11,7 +11,7 @@ struct SwetcdBench: ParsableCommand {
       an endpoint (put, range, txn, watch) are not built yet.
       """,
     version: "swetcd-bench version: \(BuildInfo.version)",
-    subcommands: [RaftInMemory.self, WatchBench.self]
+    subcommands: [RaftInMemory.self, IndexBenchmark.self, WatchBench.self]
   )
 }
 

@@ -63,6 +63,16 @@ public final class SQLiteConnection {
   /// Rows changed by the most recent INSERT, UPDATE or DELETE.
   public var changes: Int { Int(sqlite3_changes(handle)) }
 
+  /// True while a transaction is open (BEGIN without COMMIT or ROLLBACK yet).
+  public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+  /// Runs a query whose first row's first column is an integer (PRAGMA page_count, SELECT count(*)...); 0 when the
+  /// query returns no row.
+  public func scalar(_ sql: String) throws(SQLiteError) -> Int64 {
+    let statement = try prepare(sql)
+    return try statement.step() ? statement.int64(at: 0) : 0
+  }
+
   var currentMessage: String { String(cString: sqlite3_errmsg(handle)) }
 }
 
@@ -90,6 +100,17 @@ public final class SQLiteStatement {
     try check(rc, "bind blob #\(index)")
   }
 
+  public func bind(_ text: String, at index: Int32) throws(SQLiteError) {
+    let rc = sqlite3_bind_text(statement, index, text, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+    try check(rc, "bind text #\(index)")
+  }
+
+  /// Runs a statement that returns no rows, then rewinds it for the next use (bindings are kept until rebound).
+  public func run() throws(SQLiteError) {
+    defer { sqlite3_reset(statement) }
+    _ = try step()
+  }
+
   /// Advances to the next row; false when the statement is done.
   public func step() throws(SQLiteError) -> Bool {
     let rc = sqlite3_step(statement)
@@ -106,7 +127,15 @@ public final class SQLiteStatement {
     sqlite3_clear_bindings(statement)
   }
 
+  /// Rewinds without clearing bindings (cheaper than `reset()` when every parameter is rebound anyway).
+  public func rewind() { sqlite3_reset(statement) }
+
   public func int64(at column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+  public func text(at column: Int32) -> String {
+    guard let base = sqlite3_column_text(statement, column) else { return "" }
+    return String(cString: base)
+  }
 
   public func bytes(at column: Int32) -> [UInt8] {
     let count = Int(sqlite3_column_bytes(statement, column))

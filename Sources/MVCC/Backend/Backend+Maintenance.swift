@@ -1,0 +1,54 @@
+// Size, defragmentation and consistent copies of the backend database.
+
+import Foundation
+
+/// What a defragmentation did.
+public struct DefragmentResult: Hashable, Sendable {
+  /// The database size before (bytes).
+  public var sizeBefore: Int64
+  /// The database size after (bytes).
+  public var sizeAfter: Int64
+}
+
+extension Backend {
+  /// The bytes of the database in use (allocated pages minus free pages, as etcd's `dbSizeInUse`).
+  public func sizeInUse() throws(MVCCError) -> Int64 {
+    try sql { () throws(SQLiteError) -> Int64 in
+      let used = try writer.scalar("PRAGMA page_count") - writer.scalar("PRAGMA freelist_count")
+      return try used * writer.scalar("PRAGMA page_size")
+    }
+  }
+
+  /// Commits, rewrites the database without free pages (VACUUM) and checkpoints the WAL so the file shrinks.
+  /// Needs exclusive access (no reader running).
+  public func defragment() throws(MVCCError) -> DefragmentResult {
+    try commit()
+    let before = try size()
+    readers.closeIdle()
+    try sql { () throws(SQLiteError) in
+      try writer.execute("VACUUM")
+      try writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+    return DefragmentResult(sizeBefore: before, sizeAfter: try size())
+  }
+
+  /// Commits, then writes a consistent copy of the committed database to `destination` (VACUUM INTO, which also
+  /// drops free pages). The copy holds the consistent index of everything committed. Needs exclusive access.
+  public func copy(to destination: String) throws(MVCCError) {
+    try commit()
+    try? FileManager.default.removeItem(atPath: destination)
+    try sql { () throws(SQLiteError) in
+      let s = try writer.prepare("VACUUM INTO ?")
+      try s.bind(destination, at: 1)
+      try s.run()
+    }
+  }
+
+  /// Commits, then copies the database into a temporary file in `directory` and returns a stream over it (the file
+  /// goes away when the stream is closed). Needs exclusive access only while copying.
+  public func snapshot(in directory: String) throws(MVCCError) -> SnapshotStream {
+    let temporary = directory + "/.snapshot-\(UInt64.random(in: 0...UInt64.max)).db"
+    try copy(to: temporary)
+    return try SnapshotStream(path: temporary, consistentIndex: consistentIndex())
+  }
+}

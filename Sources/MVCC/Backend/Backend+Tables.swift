@@ -1,0 +1,95 @@
+// The backend's small tables: leases (for the lessor), auth and membership (blobs by name, for issues 7 and 8).
+
+/// A lease as stored: its granted TTL and the TTL left when it was last checkpointed (seconds).
+public struct StoredLease: Hashable, Sendable {
+  /// The lease ID.
+  public var id: Int64
+  /// The TTL the lease was granted with.
+  public var ttl: Int64
+  /// The TTL left at the last checkpoint (0 when never checkpointed: the full TTL applies after a restart).
+  public var remainingTTL: Int64
+
+  /// Creates a stored lease.
+  public init(id: Int64, ttl: Int64, remainingTTL: Int64 = 0) {
+    self.id = id
+    self.ttl = ttl
+    self.remainingTTL = remainingTTL
+  }
+}
+
+/// The tables that hold opaque values by name.
+public enum BlobTable: String, Sendable, CaseIterable {
+  /// Users, roles and the auth-enabled flag (issue 7).
+  case auth
+  /// Cluster members (issue 8).
+  case members
+}
+
+extension Backend {
+  /// Stores (or replaces) a lease in the open transaction.
+  public func putLease(_ lease: StoredLease) throws(MVCCError) {
+    try writeStatement("INSERT OR REPLACE INTO lease (id, ttl, remaining_ttl) VALUES (?, ?, ?)") { s throws(SQLiteError) in
+      try s.bind(lease.id, at: 1)
+      try s.bind(lease.ttl, at: 2)
+      try s.bind(lease.remainingTTL, at: 3)
+    }
+  }
+
+  /// Removes a lease in the open transaction.
+  public func deleteLease(id: Int64) throws(MVCCError) {
+    try writeStatement("DELETE FROM lease WHERE id = ?") { s throws(SQLiteError) in try s.bind(id, at: 1) }
+  }
+
+  /// Every stored lease (writer's view), by ID.
+  public func leases() throws(MVCCError) -> [StoredLease] {
+    try sql { () throws(SQLiteError) -> [StoredLease] in
+      let s = try writer.prepare("SELECT id, ttl, remaining_ttl FROM lease ORDER BY id")
+      var result: [StoredLease] = []
+      while try s.step() { result.append(StoredLease(id: s.int64(at: 0), ttl: s.int64(at: 1), remainingTTL: s.int64(at: 2))) }
+      return result
+    }
+  }
+
+  /// Stores (or replaces) a blob in the open transaction.
+  public func putBlob(_ table: BlobTable, name: String, value: [UInt8]) throws(MVCCError) {
+    try writeStatement("INSERT OR REPLACE INTO \(table.rawValue) (name, value) VALUES (?, ?)") { s throws(SQLiteError) in
+      try s.bind(name, at: 1)
+      try s.bind(value, at: 2)
+    }
+  }
+
+  /// Removes a blob in the open transaction.
+  public func deleteBlob(_ table: BlobTable, name: String) throws(MVCCError) {
+    try writeStatement("DELETE FROM \(table.rawValue) WHERE name = ?") { s throws(SQLiteError) in try s.bind(name, at: 1) }
+  }
+
+  /// A blob by name (writer's view), nil when absent.
+  public func blob(_ table: BlobTable, name: String) throws(MVCCError) -> [UInt8]? {
+    try sql { () throws(SQLiteError) -> [UInt8]? in
+      let s = try writer.prepare("SELECT value FROM \(table.rawValue) WHERE name = ?")
+      try s.bind(name, at: 1)
+      return try s.step() ? s.bytes(at: 0) : nil
+    }
+  }
+
+  /// Every blob of a table (writer's view), by name.
+  public func blobs(_ table: BlobTable) throws(MVCCError) -> [(name: String, value: [UInt8])] {
+    try sql { () throws(SQLiteError) -> [(name: String, value: [UInt8])] in
+      let s = try writer.prepare("SELECT name, value FROM \(table.rawValue) ORDER BY name")
+      var result: [(name: String, value: [UInt8])] = []
+      while try s.step() { result.append((s.text(at: 0), s.bytes(at: 1))) }
+      return result
+    }
+  }
+
+  /// Runs one write statement in the open transaction after `bind` fills its parameters.
+  private func writeStatement(_ text: String, bind: (SQLiteStatement) throws(SQLiteError) -> Void) throws(MVCCError) {
+    try sql { () throws(SQLiteError) in
+      if !writer.inTransaction { try writer.execute("BEGIN IMMEDIATE") }
+      let s = try writer.prepare(text)
+      try bind(s)
+      try s.run()
+    }
+    countWrite()
+  }
+}

@@ -1,0 +1,352 @@
+// The MVCC backend: one SQLite database (WAL journal mode) holding key-value revisions, leases, meta, auth and
+// membership, written through one batched transaction and read through separate connections.
+
+import Foundation
+
+/// How the backend batches writes (etcd's `--backend-batch-interval` and `--backend-batch-limit`).
+public struct BackendOptions: Sendable {
+  /// The longest an uncommitted write waits for `flushIfDue(now:)` to commit it (etcd: 100 ms).
+  public var batchInterval: Duration
+  /// Writes after which the open transaction commits at once (etcd: 10000).
+  public var batchLimit: Int
+
+  /// Creates options; the defaults are etcd's.
+  public init(batchInterval: Duration = .milliseconds(100), batchLimit: Int = 10_000) {
+    self.batchInterval = batchInterval
+    self.batchLimit = max(1, batchLimit)
+  }
+}
+
+/// The SQLite database under an MVCC store.
+///
+/// Writes go into one open transaction on the writer connection, committed every `batchInterval` (the caller's
+/// timer calls `flushIfDue(now:)`), after `batchLimit` writes, or on `commit()`. Reads use other connections that see
+/// only committed data, so every key-value row written since the last commit is also kept in memory (`pending`) and
+/// reads look there first: a read right after a write sees it without forcing a commit.
+///
+/// Durability: the writer runs with `synchronous=NORMAL` (no fsync per commit). The Raft WAL is the durability point;
+/// after a crash the server re-applies the entries after the stored consistent index, which is committed in the same
+/// transaction as the changes it covers.
+///
+/// Thread safety: write methods need exclusive access (one caller, and no read running); read methods may run
+/// concurrently with each other. `KVStore` guarantees both with its readers-writer lock.
+public final class Backend: @unchecked Sendable {
+  /// The database file.
+  public let path: String
+  /// The batching policy.
+  public let options: BackendOptions
+
+  let writer: SQLiteConnection
+  private let insertKV: SQLiteStatement
+  private let deleteKV: SQLiteStatement
+  private let upsertMeta: SQLiteStatement
+  private let selectMeta: SQLiteStatement
+  private let sizeQuery: SQLiteStatement
+  let readers: ReadConnectionPool
+  /// Rows written since the last commit, read through by readers.
+  private(set) var pending: [Revision: StoredRevision] = [:]
+  /// Writes (rows and meta updates) in the open transaction.
+  private(set) var uncommittedWrites = 0
+  private var lastCommit: Duration?
+
+  /// Opens (creating if needed) the database at `path` and its schema.
+  public init(path: String, options: BackendOptions = BackendOptions()) throws(MVCCError) {
+    self.path = path
+    self.options = options
+    do {
+      writer = try SQLiteConnection(path: path)
+      try writer.execute("""
+        PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;
+        PRAGMA cache_size=-16384;
+        """)
+      try writer.execute(Backend.schema)
+      insertKV = try writer.prepare("""
+        INSERT OR REPLACE INTO kv (rev, main, sub, key, value, create_revision, mod_revision, version, lease, tombstone)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+      deleteKV = try writer.prepare("DELETE FROM kv WHERE rev = ?")
+      upsertMeta = try writer.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
+      selectMeta = try writer.prepare("SELECT value FROM meta WHERE name = ?")
+      sizeQuery = try writer.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+    } catch {
+      throw MVCCError.backend(path: path, detail: error.description)
+    }
+    readers = ReadConnectionPool(path: path)
+  }
+
+  /// The tables. `kv` is keyed by revision (`rev` = main << 24 | sub: the history in order, as a rowid so large values
+  /// stay inline in the table's pages); the key index lives in memory.
+  static let schema = """
+    CREATE TABLE IF NOT EXISTS kv (
+      rev INTEGER PRIMARY KEY, main INTEGER NOT NULL, sub INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+      create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL, version INTEGER NOT NULL,
+      lease INTEGER NOT NULL, tombstone INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL, remaining_ttl INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS auth (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS members (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    """
+
+  /// Runs SQLite work, turning its error into the module's error (with the database path and the remedy).
+  func sql<T>(_ body: () throws(SQLiteError) -> T) throws(MVCCError) -> T {
+    do { return try body() } catch { throw MVCCError.backend(path: path, detail: error.description) }
+  }
+
+  // MARK: Writes (exclusive)
+
+  private func beginIfNeeded() throws(SQLiteError) {
+    if !writer.inTransaction { try writer.execute("BEGIN IMMEDIATE") }
+  }
+
+  /// Stores one change in the open transaction (and the read-through buffer).
+  public func put(_ row: StoredRevision) throws(MVCCError) {
+    guard row.revision.sub < Revision.subLimit else {
+      throw MVCCError.backend(path: path, detail: "one transaction changes more than \(Revision.subLimit - 1) keys; delete the range in smaller pieces")
+    }
+    try sql { () throws(SQLiteError) in
+      try beginIfNeeded()
+      try insertKV.bind(row.revision.rowID, at: 1)
+      try insertKV.bind(row.revision.main, at: 2)
+      try insertKV.bind(row.revision.sub, at: 3)
+      try insertKV.bind(row.kv.key, at: 4)
+      try insertKV.bind(row.kv.value, at: 5)
+      try insertKV.bind(row.kv.createRevision, at: 6)
+      try insertKV.bind(row.kv.modRevision, at: 7)
+      try insertKV.bind(row.kv.version, at: 8)
+      try insertKV.bind(row.kv.lease, at: 9)
+      try insertKV.bind(row.tombstone ? 1 : 0, at: 10)
+      try insertKV.run()
+    }
+    pending[row.revision] = row
+    uncommittedWrites += 1
+  }
+
+  /// Removes one change (compaction) in the open transaction.
+  public func delete(_ revision: Revision) throws(MVCCError) {
+    try sql { () throws(SQLiteError) in
+      try beginIfNeeded()
+      try deleteKV.bind(revision.rowID, at: 1)
+      try deleteKV.run()
+    }
+    pending[revision] = nil
+    uncommittedWrites += 1
+  }
+
+  /// Sets a meta value in the open transaction.
+  public func setMeta(_ name: String, _ value: Int64) throws(MVCCError) {
+    try sql { () throws(SQLiteError) in
+      try beginIfNeeded()
+      try upsertMeta.bind(name, at: 1)
+      try upsertMeta.bind(value, at: 2)
+      try upsertMeta.run()
+    }
+    uncommittedWrites += 1
+  }
+
+  /// Removes a meta value in the open transaction.
+  public func removeMeta(_ name: String) throws(MVCCError) {
+    try sql { () throws(SQLiteError) in
+      try beginIfNeeded()
+      let statement = try writer.prepare("DELETE FROM meta WHERE name = ?")
+      try statement.bind(name, at: 1)
+      try statement.run()
+    }
+    uncommittedWrites += 1
+  }
+
+  /// A meta value as the writer sees it (including uncommitted changes); nil when unset.
+  public func meta(_ name: String) throws(MVCCError) -> Int64? {
+    try sql { () throws(SQLiteError) -> Int64? in
+      defer { selectMeta.reset() }
+      try selectMeta.bind(name, at: 1)
+      return try selectMeta.step() ? selectMeta.int64(at: 0) : nil
+    }
+  }
+
+  /// Meta values whose name starts with `prefix` (writer's view), in name order.
+  public func metas(withPrefix prefix: String) throws(MVCCError) -> [(name: String, value: Int64)] {
+    try sql { () throws(SQLiteError) -> [(name: String, value: Int64)] in
+      let statement = try writer.prepare("SELECT name, value FROM meta WHERE substr(name, 1, ?) = ? ORDER BY name")
+      try statement.bind(Int64(prefix.utf8.count), at: 1)
+      try statement.bind(prefix, at: 2)
+      var result: [(name: String, value: Int64)] = []
+      while try statement.step() { result.append((statement.text(at: 0), statement.int64(at: 1))) }
+      return result
+    }
+  }
+
+  /// Records the applied Raft position in the open transaction (with the changes of that entry).
+  public func setConsistentIndex(_ ci: ConsistentIndex) throws(MVCCError) {
+    try setMeta(MetaKey.consistentIndex, Int64(bitPattern: ci.index))
+    try setMeta(MetaKey.term, Int64(bitPattern: ci.term))
+  }
+
+  /// The applied Raft position stored (as of the writer, including uncommitted changes); index 0 when none.
+  public func consistentIndex() throws(MVCCError) -> ConsistentIndex {
+    ConsistentIndex(
+      index: UInt64(bitPattern: try meta(MetaKey.consistentIndex) ?? 0),
+      term: UInt64(bitPattern: try meta(MetaKey.term) ?? 0))
+  }
+
+  /// Commits when the open transaction holds `batchLimit` writes or more; true when it committed.
+  @discardableResult
+  public func commitIfFull() throws(MVCCError) -> Bool {
+    guard uncommittedWrites >= options.batchLimit else { return false }
+    try commit()
+    return true
+  }
+
+  /// Commits the open transaction (a no-op when nothing is open) and empties the read-through buffer.
+  public func commit() throws(MVCCError) {
+    guard writer.inTransaction else { return }
+    try sql { () throws(SQLiteError) in try writer.execute("COMMIT") }
+    pending.removeAll(keepingCapacity: true)
+    uncommittedWrites = 0
+  }
+
+  /// Commits when the open transaction is older than the batch interval at `now` (a monotonic time the caller reads;
+  /// the backend reads no clock). Returns true when it committed.
+  @discardableResult
+  public func flushIfDue(now: Duration) throws(MVCCError) -> Bool {
+    guard let last = lastCommit else {
+      lastCommit = now
+      if writer.inTransaction { try commit(); return true }
+      return false
+    }
+    guard now - last >= options.batchInterval else { return false }
+    lastCommit = now
+    guard writer.inTransaction else { return false }
+    try commit()
+    return true
+  }
+
+  /// Counts a write made by an extension (lease, blob tables) toward the batch limit.
+  func countWrite() { uncommittedWrites += 1 }
+
+  /// The database size in bytes (pages allocated, as etcd's `dbSize`), including uncommitted growth.
+  public func size() throws(MVCCError) -> Int64 {
+    try sql { () throws(SQLiteError) -> Int64 in
+      defer { sizeQuery.rewind() }
+      return try sizeQuery.step() ? sizeQuery.int64(at: 0) : 0
+    }
+  }
+
+  /// True when changes wait for a commit.
+  public var hasUncommittedChanges: Bool { writer.inTransaction }
+
+  // MARK: Reads (concurrent with each other)
+
+  /// The change at `revision`: from the read-through buffer when uncommitted, else from the database.
+  public func revision(_ revision: Revision) throws(MVCCError) -> StoredRevision? {
+    if let row = pending[revision] { return row }
+    return try readers.with { (connection) throws(MVCCError) in try connection.revision(revision) }
+  }
+
+  /// The changes with main revision in [from, through], in revision order, at most `limit` (0 = all).
+  public func revisions(from: Int64, through: Int64, limit: Int) throws(MVCCError) -> [StoredRevision] {
+    var rows = try readers.with { (connection) throws(MVCCError) in
+      try connection.revisions(from: from, through: through, limit: limit)
+    }
+    if !pending.isEmpty, limit == 0 || rows.count < limit {
+      let committed = Set(rows.map(\.revision))
+      let extra = pending.values.filter {
+        $0.revision.main >= from && $0.revision.main <= through && !committed.contains($0.revision)
+      }.sorted { $0.revision < $1.revision }
+      rows.append(contentsOf: extra)
+      rows.sort { $0.revision < $1.revision }
+      if limit > 0, rows.count > limit { rows.removeLast(rows.count - limit) }
+    }
+    return rows
+  }
+
+  /// Loads the changes at `revisions` (in that order) with one borrowed connection; a revision the index names but
+  /// the database lacks means the database was damaged.
+  public func load(_ revisions: [Revision]) throws(MVCCError) -> [StoredRevision] {
+    guard !revisions.isEmpty else { return [] }
+    return try readers.with { (connection) throws(MVCCError) -> [StoredRevision] in
+      var rows: [StoredRevision] = []
+      rows.reserveCapacity(revisions.count)
+      for revision in revisions {
+        if let row = pending[revision] {
+          rows.append(row)
+        } else if let row = try connection.revision(revision) {
+          rows.append(row)
+        } else {
+          throw MVCCError.corrupt(path: path, detail: "revision \(revision) is in the key index but not in the kv table")
+        }
+      }
+      return rows
+    }
+  }
+
+  /// Calls `body` with every change whose main revision is <= `through`, in revision order: committed rows through
+  /// a read connection, then the uncommitted ones (always newer). For Hash and HashKV.
+  public func forEachChange(through: Int64, _ body: (StoredRevision) -> Void) throws(MVCCError) {
+    try readers.with { (connection) throws(MVCCError) in
+      let s = try sql { () throws(SQLiteError) -> SQLiteStatement in
+        let s = try connection.connection.prepare("""
+          SELECT main, sub, key, value, create_revision, mod_revision, version, lease, tombstone FROM kv
+          WHERE rev < ? ORDER BY rev
+          """)
+        try s.bind(Revision.rowIDBound(after: through), at: 1)
+        return s
+      }
+      while try sql({ () throws(SQLiteError) in try s.step() }) {
+        let revision = Revision(main: s.int64(at: 0), sub: s.int64(at: 1))
+        if pending[revision] != nil { continue }
+        body(StoredRevision(
+          revision: revision,
+          kv: KeyValue(key: s.bytes(at: 2), createRevision: s.int64(at: 4), modRevision: s.int64(at: 5),
+                       version: s.int64(at: 6), value: s.bytes(at: 3), lease: s.int64(at: 7)),
+          tombstone: s.int64(at: 8) != 0))
+      }
+    }
+    for row in pending.values.filter({ $0.revision.main <= through }).sorted(by: { $0.revision < $1.revision }) {
+      body(row)
+    }
+  }
+
+  /// The revisions after `after` with main revision <= `through`, at most `limit`, as the writer sees them
+  /// (compaction picks what to delete with it).
+  public func revisionsForCompaction(after: Revision, through: Int64, limit: Int) throws(MVCCError) -> [Revision] {
+    try sql { () throws(SQLiteError) -> [Revision] in
+      let s = try writer.prepare("SELECT main, sub FROM kv WHERE rev > ? AND rev < ? ORDER BY rev LIMIT ?")
+      try s.bind(after.rowID, at: 1)
+      try s.bind(Revision.rowIDBound(after: through), at: 2)
+      try s.bind(Int64(limit), at: 3)
+      var result: [Revision] = []
+      while try s.step() { result.append(Revision(main: s.int64(at: 0), sub: s.int64(at: 1))) }
+      return result
+    }
+  }
+
+  /// Calls `body` with every stored change in revision order, on the writer's connection (restart: rebuilding the
+  /// index). Values are not read.
+  public func forEachRevision(_ body: (Revision, [UInt8], Int64, Int64, Int64, Bool) throws(MVCCError) -> Void)
+    throws(MVCCError)
+  {
+    let statement = try sql { () throws(SQLiteError) in
+      try writer.prepare(
+        "SELECT main, sub, key, create_revision, mod_revision, version, tombstone FROM kv ORDER BY rev")
+    }
+    while try sql({ () throws(SQLiteError) in try statement.step() }) {
+      try body(
+        Revision(main: statement.int64(at: 0), sub: statement.int64(at: 1)), statement.bytes(at: 2),
+        statement.int64(at: 3), statement.int64(at: 4), statement.int64(at: 5), statement.int64(at: 6) != 0)
+    }
+  }
+}
+
+/// Names of the backend's meta values.
+public enum MetaKey {
+  /// Index of the last applied Raft entry.
+  public static let consistentIndex = "consistent_index"
+  /// Term of the last applied Raft entry.
+  public static let term = "term"
+  /// The compaction revision whose physical deletion finished.
+  public static let finishedCompactRevision = "finished_compact_revision"
+  /// The compaction revision last requested (ahead of `finishedCompactRevision` while one runs or was interrupted).
+  public static let scheduledCompactRevision = "scheduled_compact_revision"
+  /// Prefix of raised alarms: `alarm/<member id hex>/<alarm type>`.
+  public static let alarmPrefix = "alarm/"
+}

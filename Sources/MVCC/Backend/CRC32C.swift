@@ -1,0 +1,58 @@
+// CRC-32C (Castagnoli), the checksum of Hash and HashKV, computed slice-by-8.
+
+/// A running CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as Go's `crc32.MakeTable(crc32.Castagnoli)`.
+public struct CRC32C: Sendable {
+  /// The checksum of everything fed so far.
+  public private(set) var value: UInt32 = 0
+
+  /// Starts a checksum.
+  public init() {}
+
+  private static let tables: [[UInt32]] = {
+    var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+    for i in 0..<256 {
+      var crc = UInt32(i)
+      for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+      tables[0][i] = crc
+    }
+    for i in 0..<256 {
+      for t in 1..<8 { tables[t][i] = (tables[t - 1][i] >> 8) ^ tables[0][Int(tables[t - 1][i] & 0xff)] }
+    }
+    return tables
+  }()
+
+  /// Feeds bytes.
+  public mutating func update(_ bytes: some Collection<UInt8>) {
+    let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+    if done == nil {
+      let copy = Array(bytes)
+      copy.withUnsafeBytes { update($0) }
+    }
+  }
+
+  /// Feeds raw bytes.
+  public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+    var crc = ~value
+    Self.tables.withUnsafeBufferPointer { t in
+      let t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6], t7 = t[7]
+      var i = 0
+      let n = buffer.count
+      while n - i >= 8 {
+        let lo = crc ^ (UInt32(buffer[i]) | UInt32(buffer[i + 1]) << 8 | UInt32(buffer[i + 2]) << 16 | UInt32(buffer[i + 3]) << 24)
+        crc = t7[Int(lo & 0xff)] ^ t6[Int((lo >> 8) & 0xff)] ^ t5[Int((lo >> 16) & 0xff)] ^ t4[Int(lo >> 24)]
+          ^ t3[Int(buffer[i + 4])] ^ t2[Int(buffer[i + 5])] ^ t1[Int(buffer[i + 6])] ^ t0[Int(buffer[i + 7])]
+        i += 8
+      }
+      while i < n {
+        crc = t0[Int((crc ^ UInt32(buffer[i])) & 0xff)] ^ (crc >> 8)
+        i += 1
+      }
+    }
+    value = ~crc
+  }
+
+  /// Feeds an integer as 8 bytes, big-endian.
+  public mutating func update(_ int: Int64) {
+    withUnsafeBytes(of: int.bigEndian) { update($0) }
+  }
+}

@@ -1,0 +1,218 @@
+// The MVCC key-value store: etcd's mvcc store and its applier semantics over the in-memory key index and the SQLite
+// backend. Reads run concurrently; writes (one transaction at a time) exclude them only for their in-memory work.
+
+import Synchronization
+
+/// Settings of a KV store (etcd's flags of the same meaning).
+public struct KVStoreOptions: Sendable {
+  /// Backend batching (`--backend-batch-interval`, `--backend-batch-limit`).
+  public var backend: BackendOptions
+  /// `--max-txn-ops` (default 128).
+  public var maxTxnOps: Int
+  /// `--quota-backend-bytes`: 0 means the default 2 GiB; a negative value turns the quota off.
+  public var quotaBackendBytes: Int64
+  /// This member's ID, recorded with the alarms it raises.
+  public var memberID: UInt64
+  /// Rows deleted per transaction by a compaction (etcd: 1000), so writes interleave.
+  public var compactionBatchLimit: Int
+
+  /// etcd's default quota: 2 GiB.
+  public static let defaultQuotaBytes: Int64 = 2 * 1024 * 1024 * 1024
+
+  /// Creates options; the defaults are etcd's.
+  public init(
+    backend: BackendOptions = BackendOptions(), maxTxnOps: Int = 128, quotaBackendBytes: Int64 = 0,
+    memberID: UInt64 = 0, compactionBatchLimit: Int = 1000
+  ) {
+    self.backend = backend
+    self.maxTxnOps = maxTxnOps
+    self.quotaBackendBytes = quotaBackendBytes
+    self.memberID = memberID
+    self.compactionBatchLimit = max(1, compactionBatchLimit)
+  }
+
+  /// The quota in force, nil when off.
+  public var effectiveQuotaBytes: Int64? {
+    quotaBackendBytes < 0 ? nil : (quotaBackendBytes == 0 ? Self.defaultQuotaBytes : quotaBackendBytes)
+  }
+}
+
+/// The MVCC key-value store (etcd's `mvcc.store` plus the KV part of its applier).
+///
+/// Write methods (`put`, `deleteRange`, `txn`, `compact`...) are meant to be called by one applier thread; each
+/// takes an optional `applied` Raft position written in the same backend transaction as its changes. Read methods
+/// may be called from any thread at any time.
+public final class KVStore: WatchEventSource, @unchecked Sendable {
+  /// The backend database.
+  public let backend: Backend
+  /// The settings.
+  public let options: KVStoreOptions
+  let index = KeyIndexTree()
+  let lock = ReadersWriterLock()
+  private let current = Atomic<Int64>(1)
+  private let compacted = Atomic<Int64>(0)
+  private let observerBox = Mutex<WriteObserver?>(nil)
+  private let leaseBinderBox = Mutex<LeaseBinder?>(nil)
+  /// Raised alarms (guarded by `lock`).
+  var alarmSet: Set<AlarmMember> = []
+  /// The compaction whose physical deletion is due (guarded by `lock`).
+  var pendingCompaction: (revision: Int64, keep: Set<Revision>)?
+
+  /// Opens the store in the database at `path`: rebuilds the key index from the stored revisions, recovers the
+  /// consistent index, compacted revision and alarms, and finishes a compaction a crash interrupted.
+  public init(path: String, options: KVStoreOptions = KVStoreOptions()) throws(MVCCError) {
+    self.options = options
+    backend = try Backend(path: path, options: options.backend)
+    var newest: Int64 = 1
+    let index = self.index
+    try backend.forEachRevision { (revision, key, created, _, version, tombstone) throws(MVCCError) in
+      index.restore(
+        key: key, created: Revision(main: created), modified: revision, version: version, tombstone: tombstone)
+      newest = revision.main
+    }
+    let finished = try backend.meta(MetaKey.finishedCompactRevision) ?? 0
+    let scheduled = try backend.meta(MetaKey.scheduledCompactRevision) ?? 0
+    compacted.store(max(finished, scheduled), ordering: .relaxed)
+    current.store(max(newest, finished, scheduled), ordering: .relaxed)
+    alarmSet = try loadAlarms()
+    if scheduled > finished {
+      pendingCompaction = (scheduled, index.compact(atRevision: scheduled))
+      try finishCompaction()
+    }
+  }
+
+  /// The store revision: the main revision of the newest write transaction (1 for an empty store).
+  public var currentRevision: Int64 { current.load(ordering: .acquiring) }
+
+  /// The revision of the last compaction (0 when none).
+  public var compactedRevision: Int64 { compacted.load(ordering: .acquiring) }
+
+  func setCurrentRevision(_ rev: Int64) { current.store(rev, ordering: .releasing) }
+  func setCompactedRevision(_ rev: Int64) { compacted.store(rev, ordering: .releasing) }
+
+  /// Told after every write transaction that changed something.
+  public var observer: WriteObserver? {
+    get { observerBox.withLock { $0 } }
+    set { observerBox.withLock { $0 = newValue } }
+  }
+
+  /// The lessor, consulted for Puts with a lease.
+  public var leaseBinder: LeaseBinder? {
+    get { leaseBinderBox.withLock { $0 } }
+    set { leaseBinderBox.withLock { $0 = newValue } }
+  }
+
+  /// Keys in the index (live or deleted but not compacted) and live keys.
+  public var keyCounts: (indexed: Int, live: Int) { lock.reading { (index.keyCount, index.liveKeyCount) } }
+
+  // MARK: Batching
+
+  /// Commits the open backend transaction now.
+  public func commit() throws(MVCCError) {
+    try lock.writing { () throws(MVCCError) in try backend.commit() }
+  }
+
+  /// Commits when the open transaction is older than the batch interval at `now` (the caller's monotonic time).
+  @discardableResult
+  public func flushIfDue(now: Duration) throws(MVCCError) -> Bool {
+    try lock.writing { () throws(MVCCError) -> Bool in try backend.flushIfDue(now: now) }
+  }
+
+  /// Records the applied Raft position for an entry that changes no key (it commits with the next batch).
+  public func setConsistentIndex(_ applied: ConsistentIndex) throws(MVCCError) {
+    try lock.writing { () throws(MVCCError) in try backend.setConsistentIndex(applied) }
+  }
+
+  /// The applied Raft position stored with the data (including the open batch).
+  public func consistentIndex() throws(MVCCError) -> ConsistentIndex {
+    try lock.writing { () throws(MVCCError) -> ConsistentIndex in try backend.consistentIndex() }
+  }
+
+  // MARK: Reads
+
+  /// etcd's Range.
+  public func range(_ request: RangeRequest) throws(MVCCError) -> RangeResponse {
+    try lock.reading { () throws(MVCCError) -> RangeResponse in try rangeLocked(request, viewRevision: currentRevision) }
+  }
+
+  /// Range as seen by a transaction whose view is at `viewRevision` (etcd's applier Range over a TxnRead).
+  func rangeLocked(_ r: RangeRequest, viewRevision: Int64) throws(MVCCError) -> RangeResponse {
+    if r.revision > viewRevision {
+      throw MVCCError.futureRevision(requested: r.revision, currentRevision: viewRevision)
+    }
+    let at = r.revision <= 0 ? viewRevision : r.revision
+    if at < compactedRevision { throw MVCCError.compacted(requested: at, compactedRevision: compactedRevision) }
+    let keyRange = KeyRange(key: r.key, end: r.rangeEnd)
+    if r.countOnly {
+      let count = index.countRevisions(keyRange, atRevision: at)
+      return RangeResponse(revision: viewRevision, kvs: [], more: false, count: Int64(count))
+    }
+    let filters = r.minModRevision != 0 || r.maxModRevision != 0 || r.minCreateRevision != 0 || r.maxCreateRevision != 0
+    var limit = (r.sortOrder != .none || filters) ? 0 : max(0, r.limit)
+    if limit > 0 { limit += 1 }  // one more, to tell whether there is more
+    let found = index.range(keyRange, atRevision: at, limit: Int(limit))
+    var kvs = try backend.load(found.revisions).map(\.kv)
+    if filters {
+      kvs.removeAll {
+        (r.maxModRevision != 0 && $0.modRevision > r.maxModRevision)
+          || (r.minModRevision != 0 && $0.modRevision < r.minModRevision)
+          || (r.maxCreateRevision != 0 && $0.createRevision > r.maxCreateRevision)
+          || (r.minCreateRevision != 0 && $0.createRevision < r.minCreateRevision)
+      }
+    }
+    Self.sort(&kvs, order: r.sortTarget != .key && r.sortOrder == .none ? .ascend : r.sortOrder, target: r.sortTarget)
+    var more = false
+    if r.limit > 0, kvs.count > Int(r.limit) {
+      kvs.removeLast(kvs.count - Int(r.limit))
+      more = true
+    }
+    if r.keysOnly { for i in kvs.indices { kvs[i].value = [] } }
+    return RangeResponse(revision: viewRevision, kvs: kvs, more: more, count: Int64(found.total))
+  }
+
+  /// Sorts as etcd's applier (the index returns keys ascending, so ascending by key is a no-op).
+  static func sort(_ kvs: inout [KeyValue], order: SortOrder, target: SortTarget) {
+    guard order != .none, !(order == .ascend && target == .key) else { return }
+    if target == .key {
+      kvs.reverse()
+      return
+    }
+    func less(_ a: KeyValue, _ b: KeyValue) -> Bool {
+      switch target {
+      case .key: return a.key.lexicographicallyPrecedes(b.key)
+      case .version: return a.version < b.version
+      case .create: return a.createRevision < b.createRevision
+      case .mod: return a.modRevision < b.modRevision
+      case .value: return a.value.lexicographicallyPrecedes(b.value)
+      }
+    }
+    // Stable, so equal targets stay in key order.
+    let sorted = kvs.enumerated().sorted { x, y in
+      let (a, b) = order == .ascend ? (x.element, y.element) : (y.element, x.element)
+      if less(a, b) { return true }
+      if less(b, a) { return false }
+      return x.offset < y.offset
+    }
+    kvs = sorted.map(\.element)
+  }
+
+  // MARK: WatchEventSource
+
+  /// Every change with main revision in [from, through], in revision order, at most `limit` (0 = all).
+  public func events(from: Int64, through: Int64, limit: Int) throws(MVCCError) -> [Event] {
+    try lock.reading { () throws(MVCCError) -> [Event] in
+      if from < compactedRevision { throw MVCCError.compacted(requested: from, compactedRevision: compactedRevision) }
+      return try backend.revisions(from: from, through: through, limit: limit).map(\.event)
+    }
+  }
+
+  /// The key's value at `rev` (nil when absent), for prev_kv.
+  public func value(of key: [UInt8], atRevision rev: Int64) throws(MVCCError) -> KeyValue? {
+    try lock.reading { () throws(MVCCError) -> KeyValue? in
+      if rev > currentRevision { throw MVCCError.futureRevision(requested: rev, currentRevision: currentRevision) }
+      if rev < compactedRevision { throw MVCCError.compacted(requested: rev, compactedRevision: compactedRevision) }
+      guard let found = index.get(key, atRevision: rev) else { return nil }
+      return try backend.load([found.modified]).first?.kv
+    }
+  }
+}
