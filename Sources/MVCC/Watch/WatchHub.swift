@@ -54,6 +54,8 @@ public final class WatchHub: WriteObserver, Sendable {
     var nextSerial = 0
     var nextStreamID = 0
     var syncing = false
+    /// Catch-up rounds serve unsynced watchers with serials above this one first.
+    var syncCursor = -1
     /// The last error reading history (the round is retried).
     var lastSyncError: MVCCError?
     /// Reused by `didCommit` so a write allocates no match list.
