@@ -39,23 +39,40 @@ extension WatchHub {
       guard !s.syncing else { return nil }
       retryVictims(in: &s)
       guard !s.unsynced.isEmpty else { return nil }
-      var serials: [Int] = []
-      var from = Int64.max
+      // Watchers take turns by serial, starting after the last one served, so that when more than
+      // `maxWatchersPerRound` lag behind a busy store, none waits forever behind the others.
+      var after: [Watcher] = []
+      var before: [Watcher] = []
       var caughtUp: [Watcher] = []
       var compactedAway: [Watcher] = []
       for watcher in s.unsynced.values {
-        if serials.count >= configuration.maxWatchersPerRound { break }
         if watcher.minRev < compacted {
           compactedAway.append(watcher)
         } else if watcher.minRev > s.currentRevision {
           caughtUp.append(watcher)
+        } else if watcher.serial > s.syncCursor {
+          after.append(watcher)
         } else {
-          serials.append(watcher.serial)
-          from = min(from, watcher.minRev)
+          before.append(watcher)
         }
       }
       for watcher in compactedAway { Self.cancelCompacted(watcher, compactedRevision: compacted, in: &s) }
       for watcher in caughtUp { Self.place(watcher, in: &s) }
+      let limit = configuration.maxWatchersPerRound
+      var chosen: [Watcher]
+      if after.count > limit {
+        chosen = Array(after.sorted { $0.serial < $1.serial }.prefix(limit))
+        s.syncCursor = chosen[limit - 1].serial
+      } else if before.count > limit - after.count {
+        let wrapped = before.sorted { $0.serial < $1.serial }.prefix(limit - after.count)
+        chosen = after + wrapped
+        s.syncCursor = wrapped.last?.serial ?? -1
+      } else {
+        chosen = after + before
+        s.syncCursor = -1
+      }
+      let serials = chosen.map(\.serial)
+      let from = chosen.lazy.map(\.minRev).min() ?? .max
       guard !serials.isEmpty else { return nil }
       s.syncing = true
       let through = min(s.currentRevision, from + configuration.maxRevisionsPerRound - 1)

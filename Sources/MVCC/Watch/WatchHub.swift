@@ -54,6 +54,8 @@ public final class WatchHub: WriteObserver, Sendable {
     var nextSerial = 0
     var nextStreamID = 0
     var syncing = false
+    /// Catch-up rounds serve unsynced watchers with serials above this one first.
+    var syncCursor = -1
     /// The last error reading history (the round is retried).
     var lastSyncError: MVCCError?
     /// Reused by `didCommit` so a write allocates no match list.
@@ -106,9 +108,17 @@ public final class WatchHub: WriteObserver, Sendable {
 
   /// Hands the changes of one committed transaction to the synced watchers. Never waits: a watcher whose stream is
   /// full keeps the response aside as a victim and leaves the synced group.
+  ///
+  /// Commits are expected one revision after another. A revision the hub already passed is ignored (whoever needs
+  /// it is catching up from history); a revision beyond the next one (a notification still on its way, or commits
+  /// made before the hub was attached) sends every synced watcher back to catch up from history, which holds every
+  /// committed revision, so nothing is lost or repeated either way.
   public func didCommit(revision: Int64, events: [Event]) {
     state.withLock { s in
-      if revision > s.currentRevision { s.currentRevision = revision }
+      guard revision > s.currentRevision else { return }
+      let gap = revision > s.currentRevision + 1
+      s.currentRevision = revision
+      if gap { Self.demoteSynced(in: &s) }
       guard !s.synced.isEmpty, !events.isEmpty else { return }
       var matches = s.scratch
       s.scratch = []
@@ -121,6 +131,15 @@ public final class WatchHub: WriteObserver, Sendable {
       }
       matches.removeAll(keepingCapacity: true)
       s.scratch = matches
+    }
+  }
+
+  /// Sends every synced watcher that has not seen the current revision back to catch up from history.
+  private static func demoteSynced(in s: inout State) {
+    for stream in s.streams.values {
+      for watcher in stream.watchers.values where watcher.place == .synced {
+        place(watcher, in: &s)
+      }
     }
   }
 

@@ -151,3 +151,21 @@ final class CompactingSource: WatchEventSource {
     try history.value(of: key, atRevision: rev)
   }
 }
+
+/// Catch-up rounds share out their watcher budget fairly.
+@Suite struct WatchCatchUpFairnessTests {
+  @Test func watchersBeyondTheRoundBudgetTakeTurnsWhileWritesContinue() throws {
+    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 1, maxWatchersPerRound: 2))
+    for index in 0..<20 { history.put("k", "\(index)") }  // revisions 2...21
+    let stream = hub.openStream(bufferCapacity: 1_000)
+    for _ in 0..<5 { stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 2)) }
+    _ = stream.drain()
+    // One write per round: no watcher can finish, so only turn-taking lets all of them progress.
+    for round in 0..<6 {
+      hub.syncRound()
+      history.put("k", "live\(round)")
+    }
+    let served = Set(stream.drain().filter { !$0.events.isEmpty }.map(\.watchID))
+    #expect(served == [0, 1, 2, 3, 4])
+  }
+}
