@@ -227,7 +227,7 @@ enum RecordDecoder {
       guard body[17] <= 1 else { return .failure(.undecodable("entry kind \(body[17])")) }
       let entry = Entry(
         term: body.u64(1), index: body.u64(9), kind: body[17] == 0 ? .normal : .confChange,
-        data: Array(body[18...]))
+        data: Array(UnsafeRawBufferPointer(rebasing: body[18...])))
       return .success(.entry(entry))
     case .hardState where payload == 24:
       return .success(.hardState(HardState(term: body.u64(1), vote: body.u64(9), commit: body.u64(17))))

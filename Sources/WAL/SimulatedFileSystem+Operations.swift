@@ -107,14 +107,16 @@ extension SimulatedFileSystem {
   /// Applies a content change to an inode; at the crash point, applies it torn (per sector) and throws.
   func mutateFile(_ id: Int, _ path: String, _ body: (inout [UInt8]) -> Void) throws {
     try state.withLock { s in
-      guard let inode = s.inodes[id] else { throw Self.missing("write", path) }
+      guard s.inodes[id] != nil else { throw Self.missing("write", path) }
       guard try Self.tick(&s, path) else {
+        // In place: no copy of the file per write.
         body(&s.inodes[id]!.current)
         return
       }
-      var updated = inode.current
+      let old = s.inodes[id]!.current
+      var updated = old
       body(&updated)
-      s.inodes[id]!.current = Self.tear(durable: inode.current, current: updated, rng: &s.rng)
+      s.inodes[id]!.current = Self.tear(durable: old, current: updated, rng: &s.rng)
       throw WALError.simulatedCrash(path: path)
     }
   }

@@ -203,8 +203,10 @@ extension WriteAheadLog {
     }
   }
 
+  /// The offset of the first non-zero byte at or after `from` (8 bytes at a time: a preallocated tail is large).
   static func firstNonZero(_ raw: UnsafeRawBufferPointer, from: Int) -> Int? {
     var i = from
+    while i + 8 <= raw.count, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 { i += 8 }
     while i < raw.count {
       if raw[i] != 0 { return i }
       i += 1

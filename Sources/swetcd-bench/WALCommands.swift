@@ -69,6 +69,12 @@ struct WALBench: ParsableCommand {
     print("entries/s: \(fmt(Double(count) / seconds))  MB/s: \(fmt(mb / seconds))  "
       + "fsyncs/s: \(fmt(Double(wal.fsyncCount) / seconds))  fsyncs: \(wal.fsyncCount)  "
       + "segments: \(wal.segmentNames.count)")
+    let reopenStart = clock.now
+    let (_, recovery) = try WriteAheadLog.open(fs: PosixFileSystem(), directory: dir, options: options)
+    let reopen = clock.now - reopenStart
+    let reopenSeconds = Double(reopen.components.seconds) + Double(reopen.components.attoseconds) / 1e18
+    print("recovery: \(recovery.entries.count) entries replayed in \(fmt(reopenSeconds)) s "
+      + "(\(fmt(Double(recovery.entries.count) / reopenSeconds)) entries/s)")
   }
 
   func fmt(_ v: Double) -> String {

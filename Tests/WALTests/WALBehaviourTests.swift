@@ -145,4 +145,20 @@ import Testing
     try wal.save(hardState: HardState(term: 1, commit: 100), entries: [], mustSync: false)
     #expect(fs.syncCount == before + 1)
   }
+
+  @Test func aFailedWriteMakesTheLogUnusableUntilReopened() throws {
+    let fs = SimulatedFileSystem(seed: 10)
+    let wal = try WriteAheadLog.create(fs: fs, directory: Self.dir, metadata: Self.meta, options: WALOptions(segmentSize: 8192))
+    fs.scheduleCrash(afterOperations: 1)
+    #expect(throws: WALError.simulatedCrash(path: Self.dir + "/" + SegmentName(sequence: 0, firstIndex: 0).fileName)) {
+      try wal.save(hardState: nil, entries: entries(1...1), mustSync: true)
+    }
+    do {
+      try wal.save(hardState: nil, entries: entries(1...1), mustSync: true)
+      Issue.record("a WAL whose write failed accepted another write")
+    } catch let error as WALError {
+      guard case .unusable = error else { Issue.record("unexpected \(error)"); return }
+      #expect("\(error)".contains("restart"))
+    }
+  }
 }

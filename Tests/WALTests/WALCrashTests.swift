@@ -19,6 +19,20 @@ func applying(_ batch: some Collection<Entry>, to log: [Entry]) -> [Entry] {
   return out
 }
 
+/// What a crash workload writes to: a bare WAL or a DiskRaftStorage.
+protocol CrashTarget {
+  func save(hardState: HardState?, entries: [Entry], mustSync: Bool) throws
+  /// Records a durable snapshot at `marker` (and compacts/purges what it allows).
+  func snapshot(_ marker: SnapshotMarker) throws
+}
+
+extension WriteAheadLog: CrashTarget {
+  func snapshot(_ marker: SnapshotMarker) throws {
+    try saveSnapshotMarker(marker)
+    try purge(snapshotIndex: marker.index, maxSegments: 3)
+  }
+}
+
 /// Drives a WAL with a random Raft-like workload and records what may survive a crash.
 struct CrashWorkload {
   var rng: SplitMix64
@@ -41,16 +55,15 @@ struct CrashWorkload {
   mutating func randomBytes(_ n: Int) -> [UInt8] { [UInt8](repeating: UInt8(truncatingIfNeeded: rng.next() | 1), count: n) }
 
   /// Runs `batches` steps; stops at the first error (the simulated crash) and returns it.
-  mutating func run(_ wal: WriteAheadLog, batches: Int, maxSegments: Int = 3) -> Error? {
+  mutating func run(_ target: some CrashTarget, batches: Int) -> Error? {
     for _ in 0..<batches {
       let state = current
       if rng.next() % 10 == 0, state.hardState.commit > marker.index {
         let m = SnapshotMarker(index: state.hardState.commit, term: state.entries[Int(state.hardState.commit) - 1].term)
         do {
-          try wal.saveSnapshotMarker(m)
+          try target.snapshot(m)
           marker = m
           durable = history.count - 1
-          try wal.purge(snapshotIndex: m.index, maxSegments: maxSegments)
         } catch { return error }
         continue
       }
@@ -73,7 +86,7 @@ struct CrashWorkload {
       let sync = rng.next() % 5 != 0
       history.append(ModelState(entries: entries, hardState: hs))
       do {
-        try wal.save(hardState: hs, entries: batch, mustSync: sync)
+        try target.save(hardState: hs, entries: batch, mustSync: sync)
       } catch { return error }
       if sync { durable = history.count - 1 }
     }
