@@ -11,7 +11,7 @@ struct SwetcdBench: ParsableCommand {
       an endpoint (put, range, txn, watch) are not built yet.
       """,
     version: "swetcd-bench version: \(BuildInfo.version)",
-    subcommands: [RaftInMemory.self, IndexBenchmark.self]
+    subcommands: [RaftInMemory.self, IndexBenchmark.self, MVCCBenchmark.self]
   )
 }
 
