@@ -16,6 +16,7 @@ struct SwetcdBench: ParsableCommand {
       WALBench.self,
       WALWriter.self,
       IndexBenchmark.self,
+      MVCCBenchmark.self,
       WatchBench.self,
     ]
   )

@@ -44,11 +44,27 @@ extension Backend {
     }
   }
 
-  /// Commits, then copies the database into a temporary file in `directory` and returns a stream over it (the file
-  /// goes away when the stream is closed). Needs exclusive access only while copying.
+  /// Copies the committed database into a temporary file in `directory` through a separate connection (one read
+  /// transaction: a consistent state, taken while writes go on) and returns a stream over it (the file goes away
+  /// when the stream is closed). Commit first to include the latest writes; the stream's consistent index is the
+  /// one stored in the copy.
   public func snapshot(in directory: String) throws(MVCCError) -> SnapshotStream {
     let temporary = directory + "/.snapshot-\(UInt64.random(in: 0...UInt64.max)).db"
-    try copy(to: temporary)
-    return try SnapshotStream(path: temporary, consistentIndex: consistentIndex())
+    try? FileManager.default.removeItem(atPath: temporary)
+    try sql { () throws(SQLiteError) in
+      // Its own connection: VACUUM INTO writes the copy, which a read-only (query_only) reader may not.
+      let connection = try SQLiteConnection(path: path)
+      try connection.execute("PRAGMA busy_timeout=10000")
+      let s = try connection.prepare("VACUUM INTO ?")
+      try s.bind(temporary, at: 1)
+      try s.run()
+    }
+    let ci = try sql { () throws(SQLiteError) -> ConsistentIndex in
+      let copy = try SQLiteConnection(path: temporary, readOnly: true)
+      let index = try copy.scalar("SELECT value FROM meta WHERE name = '\(MetaKey.consistentIndex)'")
+      let term = try copy.scalar("SELECT value FROM meta WHERE name = '\(MetaKey.term)'")
+      return ConsistentIndex(index: UInt64(bitPattern: index), term: UInt64(bitPattern: term))
+    }
+    return try SnapshotStream(path: temporary, consistentIndex: ci)
   }
 }

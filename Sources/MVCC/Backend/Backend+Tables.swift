@@ -85,7 +85,7 @@ extension Backend {
   /// Runs one write statement in the open transaction after `bind` fills its parameters.
   private func writeStatement(_ text: String, bind: (SQLiteStatement) throws(SQLiteError) -> Void) throws(MVCCError) {
     try sql { () throws(SQLiteError) in
-      if !writer.inTransaction { try writer.execute("BEGIN IMMEDIATE") }
+      try beginIfNeeded()
       let s = try writer.prepare(text)
       try bind(s)
       try s.run()

@@ -48,6 +48,8 @@ public final class Backend: @unchecked Sendable {
   /// Writes (rows and meta updates) in the open transaction.
   private(set) var uncommittedWrites = 0
   private var lastCommit: Duration?
+  /// The applied position to write with the next commit.
+  private var unwrittenConsistentIndex: ConsistentIndex?
 
   /// Opens (creating if needed) the database at `path` and its schema.
   public init(path: String, options: BackendOptions = BackendOptions()) throws(MVCCError) {
@@ -94,7 +96,7 @@ public final class Backend: @unchecked Sendable {
 
   // MARK: Writes (exclusive)
 
-  private func beginIfNeeded() throws(SQLiteError) {
+  func beginIfNeeded() throws(SQLiteError) {
     if !writer.inTransaction { try writer.execute("BEGIN IMMEDIATE") }
   }
 
@@ -175,15 +177,16 @@ public final class Backend: @unchecked Sendable {
     }
   }
 
-  /// Records the applied Raft position in the open transaction (with the changes of that entry).
+  /// Records the applied Raft position in the open transaction (with the changes of that entry). Kept in memory and
+  /// written into the transaction just before it commits, so each applied entry costs no extra statement.
   public func setConsistentIndex(_ ci: ConsistentIndex) throws(MVCCError) {
-    try setMeta(MetaKey.consistentIndex, Int64(bitPattern: ci.index))
-    try setMeta(MetaKey.term, Int64(bitPattern: ci.term))
+    unwrittenConsistentIndex = ci
   }
 
   /// The applied Raft position stored (as of the writer, including uncommitted changes); index 0 when none.
   public func consistentIndex() throws(MVCCError) -> ConsistentIndex {
-    ConsistentIndex(
+    if let unwrittenConsistentIndex { return unwrittenConsistentIndex }
+    return ConsistentIndex(
       index: UInt64(bitPattern: try meta(MetaKey.consistentIndex) ?? 0),
       term: UInt64(bitPattern: try meta(MetaKey.term) ?? 0))
   }
@@ -198,6 +201,11 @@ public final class Backend: @unchecked Sendable {
 
   /// Commits the open transaction (a no-op when nothing is open) and empties the read-through buffer.
   public func commit() throws(MVCCError) {
+    if let ci = unwrittenConsistentIndex {
+      try setMeta(MetaKey.consistentIndex, Int64(bitPattern: ci.index))
+      try setMeta(MetaKey.term, Int64(bitPattern: ci.term))
+      unwrittenConsistentIndex = nil
+    }
     guard writer.inTransaction else { return }
     try sql { () throws(SQLiteError) in try writer.execute("COMMIT") }
     pending.removeAll(keepingCapacity: true)
@@ -210,12 +218,12 @@ public final class Backend: @unchecked Sendable {
   public func flushIfDue(now: Duration) throws(MVCCError) -> Bool {
     guard let last = lastCommit else {
       lastCommit = now
-      if writer.inTransaction { try commit(); return true }
+      if hasUncommittedChanges { try commit(); return true }
       return false
     }
     guard now - last >= options.batchInterval else { return false }
     lastCommit = now
-    guard writer.inTransaction else { return false }
+    guard hasUncommittedChanges else { return false }
     try commit()
     return true
   }
@@ -232,7 +240,7 @@ public final class Backend: @unchecked Sendable {
   }
 
   /// True when changes wait for a commit.
-  public var hasUncommittedChanges: Bool { writer.inTransaction }
+  public var hasUncommittedChanges: Bool { writer.inTransaction || unwrittenConsistentIndex != nil }
 
   // MARK: Reads (concurrent with each other)
 

@@ -5,8 +5,9 @@ import Crypto
 import Foundation
 
 /// A consistent copy of the database, read in chunks; after the last chunk, `trailer` is the SHA-256 of every byte
-/// handed out. The copy is a temporary file removed when the stream is closed or released.
-public final class SnapshotStream {
+/// handed out. The copy is a temporary file removed when the stream is closed or released. One consumer at a time
+/// (it may move between threads, e.g. into the task that sends the chunks).
+public final class SnapshotStream: @unchecked Sendable {
   /// The chunk size etcd uses (32 KiB).
   public static let chunkSize = 32 * 1024
   /// The size of the copy in bytes (the trailer excluded).

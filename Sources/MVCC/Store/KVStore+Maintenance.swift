@@ -104,7 +104,9 @@ extension KVStore {
 
   /// A consistent copy of the database (everything applied so far, with its consistent index), as a stream of
   /// 32 KiB chunks with a SHA-256 trailer; the temporary copy is made in `directory`.
+  /// Only the commit excludes writes; the copy is read while writes go on.
   public func snapshot(in directory: String) throws(MVCCError) -> SnapshotStream {
-    try lock.writing { () throws(MVCCError) -> SnapshotStream in try backend.snapshot(in: directory) }
+    try commit()
+    return try backend.snapshot(in: directory)
   }
 }

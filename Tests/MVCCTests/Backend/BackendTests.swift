@@ -107,6 +107,7 @@ import Testing
     let backend = try Backend(path: dir.file("db"))
     for i in Int64(2)...200 { try backend.put(row(i, key: "k\(i)", value: String(repeating: "x", count: 300))) }
     try backend.setConsistentIndex(ConsistentIndex(index: 42, term: 3))
+    try backend.commit()
     let stream = try backend.snapshot(in: dir.path)
     #expect(stream.consistentIndex == ConsistentIndex(index: 42, term: 3))
     var chunks = 0

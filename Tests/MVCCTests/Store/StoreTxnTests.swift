@@ -134,3 +134,23 @@ import Testing
     #expect(store.currentRevision == 1)
   }
 }
+
+/// Leases and blobs written through the store survive a restart with the consistent index of their entry.
+@Suite struct StoreTablesTests {
+  @Test func leaseAndBlobRowsSurviveARestartWithTheirConsistentIndex() throws {
+    let fixture = StoreFixture()
+    defer { fixture.remove() }
+    do {
+      let store = try fixture.open()
+      try store.putLease(StoredLease(id: 1, ttl: 10), applied: ConsistentIndex(index: 5, term: 1))
+      try store.putLease(StoredLease(id: 2, ttl: 20, remainingTTL: 7), applied: ConsistentIndex(index: 6, term: 1))
+      try store.deleteLease(id: 1, applied: ConsistentIndex(index: 7, term: 1))
+      try store.putBlob(.members, name: "a", value: [1, 2], applied: ConsistentIndex(index: 8, term: 2))
+      try store.commit()
+    }
+    let store = try fixture.open()
+    #expect(try store.leases() == [StoredLease(id: 2, ttl: 20, remainingTTL: 7)])
+    #expect(try store.blob(.members, name: "a") == [1, 2])
+    #expect(try store.consistentIndex() == ConsistentIndex(index: 8, term: 2))
+  }
+}

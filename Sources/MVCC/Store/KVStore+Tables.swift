@@ -1,0 +1,57 @@
+// Leases, auth and membership rows, written through the store so they share its lock and batch (and the consistent
+// index of the entry that changed them).
+
+extension KVStore {
+  /// Stores (or replaces) a lease row (grant, checkpoint of its remaining TTL).
+  public func putLease(_ lease: StoredLease, applied: ConsistentIndex? = nil) throws(MVCCError) {
+    try lock.writing { () throws(MVCCError) in
+      if let applied { try backend.setConsistentIndex(applied) }
+      try backend.putLease(lease)
+      try backend.commitIfFull()
+    }
+  }
+
+  /// Removes a lease row (revoke, expiry). Deleting its keys is a separate `deleteRange` per key.
+  public func deleteLease(id: Int64, applied: ConsistentIndex? = nil) throws(MVCCError) {
+    try lock.writing { () throws(MVCCError) in
+      if let applied { try backend.setConsistentIndex(applied) }
+      try backend.deleteLease(id: id)
+      try backend.commitIfFull()
+    }
+  }
+
+  /// Every stored lease (for the lessor at start).
+  public func leases() throws(MVCCError) -> [StoredLease] {
+    try lock.writing { () throws(MVCCError) -> [StoredLease] in try backend.leases() }
+  }
+
+  /// Stores (or replaces) an auth or membership blob.
+  public func putBlob(_ table: BlobTable, name: String, value: [UInt8], applied: ConsistentIndex? = nil)
+    throws(MVCCError)
+  {
+    try lock.writing { () throws(MVCCError) in
+      if let applied { try backend.setConsistentIndex(applied) }
+      try backend.putBlob(table, name: name, value: value)
+      try backend.commitIfFull()
+    }
+  }
+
+  /// Removes an auth or membership blob.
+  public func deleteBlob(_ table: BlobTable, name: String, applied: ConsistentIndex? = nil) throws(MVCCError) {
+    try lock.writing { () throws(MVCCError) in
+      if let applied { try backend.setConsistentIndex(applied) }
+      try backend.deleteBlob(table, name: name)
+      try backend.commitIfFull()
+    }
+  }
+
+  /// A blob by name, nil when absent.
+  public func blob(_ table: BlobTable, name: String) throws(MVCCError) -> [UInt8]? {
+    try lock.writing { () throws(MVCCError) -> [UInt8]? in try backend.blob(table, name: name) }
+  }
+
+  /// Every blob of a table, by name.
+  public func blobs(_ table: BlobTable) throws(MVCCError) -> [(name: String, value: [UInt8])] {
+    try lock.writing { () throws(MVCCError) -> [(name: String, value: [UInt8])] in try backend.blobs(table) }
+  }
+}
