@@ -1,22 +1,5 @@
 // The backend's small tables: leases (for the lessor), auth and membership (blobs by name, for issues 7 and 8).
 
-/// A lease as stored: its granted TTL and the TTL left when it was last checkpointed (seconds).
-public struct StoredLease: Hashable, Sendable {
-  /// The lease ID.
-  public var id: Int64
-  /// The TTL the lease was granted with.
-  public var ttl: Int64
-  /// The TTL left at the last checkpoint (0 when never checkpointed: the full TTL applies after a restart).
-  public var remainingTTL: Int64
-
-  /// Creates a stored lease.
-  public init(id: Int64, ttl: Int64, remainingTTL: Int64 = 0) {
-    self.id = id
-    self.ttl = ttl
-    self.remainingTTL = remainingTTL
-  }
-}
-
 /// The tables that hold opaque values by name.
 public enum BlobTable: String, Sendable, CaseIterable {
   /// Users, roles and the auth-enabled flag (issue 7).
@@ -27,7 +10,7 @@ public enum BlobTable: String, Sendable, CaseIterable {
 
 extension Backend {
   /// Stores (or replaces) a lease in the open transaction.
-  public func putLease(_ lease: StoredLease) throws(MVCCError) {
+  public func putLease(_ lease: LeaseRecord) throws(MVCCError) {
     try writeStatement("INSERT OR REPLACE INTO lease (id, ttl, remaining_ttl) VALUES (?, ?, ?)") { s throws(SQLiteError) in
       try s.bind(lease.id, at: 1)
       try s.bind(lease.ttl, at: 2)
@@ -41,11 +24,11 @@ extension Backend {
   }
 
   /// Every stored lease (writer's view), by ID.
-  public func leases() throws(MVCCError) -> [StoredLease] {
-    try sql { () throws(SQLiteError) -> [StoredLease] in
+  public func leases() throws(MVCCError) -> [LeaseRecord] {
+    try sql { () throws(SQLiteError) -> [LeaseRecord] in
       let s = try writer.prepare("SELECT id, ttl, remaining_ttl FROM lease ORDER BY id")
-      var result: [StoredLease] = []
-      while try s.step() { result.append(StoredLease(id: s.int64(at: 0), ttl: s.int64(at: 1), remainingTTL: s.int64(at: 2))) }
+      var result: [LeaseRecord] = []
+      while try s.step() { result.append(LeaseRecord(id: s.int64(at: 0), ttl: s.int64(at: 1), remainingTTL: s.int64(at: 2))) }
       return result
     }
   }

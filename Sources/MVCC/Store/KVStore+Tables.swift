@@ -3,7 +3,7 @@
 
 extension KVStore {
   /// Stores (or replaces) a lease row (grant, checkpoint of its remaining TTL).
-  public func putLease(_ lease: StoredLease, applied: ConsistentIndex? = nil) throws(MVCCError) {
+  public func putLease(_ lease: LeaseRecord, applied: ConsistentIndex? = nil) throws(MVCCError) {
     try lock.writing { () throws(MVCCError) in
       if let applied { try backend.setConsistentIndex(applied) }
       try backend.putLease(lease)
@@ -21,8 +21,8 @@ extension KVStore {
   }
 
   /// Every stored lease (for the lessor at start).
-  public func leases() throws(MVCCError) -> [StoredLease] {
-    try lock.writing { () throws(MVCCError) -> [StoredLease] in try backend.leases() }
+  public func leases() throws(MVCCError) -> [LeaseRecord] {
+    try lock.writing { () throws(MVCCError) -> [LeaseRecord] in try backend.leases() }
   }
 
   /// Stores (or replaces) an auth or membership blob.

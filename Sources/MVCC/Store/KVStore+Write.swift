@@ -82,21 +82,18 @@ extension KVStore {
     let revision = Revision(main: txn.revision, sub: Int64(txn.changes.count))
     var created = txn.revision
     var version: Int64 = 1
-    var oldLease: Int64 = 0
-    let binder = leaseBinder
     if let found = index.get(key, atRevision: txn.revision) {
       created = found.created.main
       version = found.version + 1
-      if binder != nil { oldLease = try backend.load([found.modified]).first?.kv.lease ?? 0 }
     }
     let kv = KeyValue(key: key, createRevision: created, modRevision: txn.revision, version: version, value: value, lease: lease)
     let row = StoredRevision(revision: revision, kv: kv, tombstone: false)
     try backend.put(row)
     index.put(key, revision: revision)
     txn.changes.append(row)
-    if let binder {
-      if oldLease != 0 { binder.detach(key: key, from: oldLease) }
-      if lease != 0 { binder.attach(key: key, to: lease) }
+    // The lessor knows which lease a key is on: no read of the old row.
+    if let binder = leaseBinder {
+      if lease != 0 { binder.attach(key: key, to: lease) } else { binder.detach(key: key) }
     }
   }
 
@@ -106,8 +103,7 @@ extension KVStore {
     let found = index.range(range, atRevision: txn.readRevision, limit: 0)
     let previous = request.prevKV ? try backend.load(found.revisions).map(\.kv) : []
     let binder = leaseBinder
-    let leases = binder == nil ? [] : try backend.load(found.revisions).map(\.kv.lease)
-    for (i, key) in found.keys.enumerated() {
+    for key in found.keys {
       let revision = Revision(main: txn.revision, sub: Int64(txn.changes.count))
       let row = StoredRevision(
         revision: revision, kv: KeyValue(key: key, createRevision: 0, modRevision: txn.revision, version: 0, value: []),
@@ -115,7 +111,7 @@ extension KVStore {
       try backend.put(row)
       try index.tombstone(key, revision: revision)
       txn.changes.append(row)
-      if let binder, leases[i] != 0 { binder.detach(key: key, from: leases[i]) }
+      binder?.detach(key: key)
     }
     return DeleteRangeResponse(revision: txn.responseRevision, deleted: Int64(found.keys.count), prevKVs: previous)
   }

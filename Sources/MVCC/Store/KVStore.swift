@@ -52,7 +52,8 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
   private let current = Atomic<Int64>(1)
   private let compacted = Atomic<Int64>(0)
   private let observerBox = Mutex<WriteObserver?>(nil)
-  private let leaseBinderBox = Mutex<LeaseBinder?>(nil)
+  /// Held weakly: the binder (`Leases`) holds the store, and the store must not keep it alive in turn.
+  private let leaseBinderBox = Mutex<WeakLeaseBinder>(WeakLeaseBinder())
   /// Raised alarms (guarded by `lock`).
   var alarmSet: Set<AlarmMember> = []
   /// The compaction whose physical deletion is due (guarded by `lock`).
@@ -96,10 +97,10 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
     set { observerBox.withLock { $0 = newValue } }
   }
 
-  /// The lessor, consulted for Puts with a lease.
+  /// The lessor, consulted for Puts with a lease (held weakly; `Leases` sets itself here).
   public var leaseBinder: LeaseBinder? {
-    get { leaseBinderBox.withLock { $0 } }
-    set { leaseBinderBox.withLock { $0 = newValue } }
+    get { leaseBinderBox.withLock { $0.binder } }
+    set { leaseBinderBox.withLock { $0.binder = newValue } }
   }
 
   /// Keys in the index (live or deleted but not compacted) and live keys.

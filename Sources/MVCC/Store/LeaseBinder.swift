@@ -6,8 +6,13 @@
 public protocol LeaseBinder: AnyObject, Sendable {
   /// True when the lease is granted and not revoked or expired.
   func leaseExists(_ id: Int64) -> Bool
-  /// `key` now belongs to lease `id`.
+  /// `key` now belongs to lease `id` (and no longer to any lease it had before).
   func attach(key: [UInt8], to id: Int64)
-  /// `key` no longer belongs to lease `id` (overwritten with another lease or deleted).
-  func detach(key: [UInt8], from id: Int64)
+  /// `key` belongs to no lease any more (overwritten without a lease, or deleted); nothing when it had none.
+  func detach(key: [UInt8])
+}
+
+/// A weak reference to the store's binder.
+struct WeakLeaseBinder: Sendable {
+  weak var binder: LeaseBinder?
 }

@@ -86,15 +86,15 @@ import Testing
     defer { dir.remove() }
     do {
       let backend = try Backend(path: dir.file("db"))
-      try backend.putLease(StoredLease(id: 5, ttl: 30, remainingTTL: 12))
-      try backend.putLease(StoredLease(id: 9, ttl: 60))
+      try backend.putLease(LeaseRecord(id: 5, ttl: 30, remainingTTL: 12))
+      try backend.putLease(LeaseRecord(id: 9, ttl: 60))
       try backend.deleteLease(id: 9)
       try backend.putBlob(.auth, name: "enabled", value: [1])
       try backend.putBlob(.members, name: "8e9e05c52164694d", value: Array("m1".utf8))
       try backend.commit()
     }
     let backend = try Backend(path: dir.file("db"))
-    #expect(try backend.leases() == [StoredLease(id: 5, ttl: 30, remainingTTL: 12)])
+    #expect(try backend.leases() == [LeaseRecord(id: 5, ttl: 30, remainingTTL: 12)])
     #expect(try backend.blob(.auth, name: "enabled") == [1])
     #expect(try backend.blobs(.members).map(\.name) == ["8e9e05c52164694d"])
     try backend.deleteBlob(.auth, name: "enabled")

@@ -105,18 +105,18 @@ import Testing
     let fixture = StoreFixture()
     defer { fixture.remove() }
     let store = try fixture.open()
-    let leases = FakeLeases([7])
-    store.leaseBinder = leases
+    let leases = try Leases(store: store, lessor: Lessor())
+    try leases.grant(id: 7, ttl: 60, now: .zero)
     #expect(try store.put(PutRequest(key: b("k"), value: b("v1"), prevKV: true)).prevKV == nil)
     let second = try store.put(PutRequest(key: b("k"), value: b("v2"), lease: 7, prevKV: true))
     #expect(second.prevKV?.value == b("v1"))
-    #expect(leases.keys(of: 7) == [b("k")])
+    #expect(leases.timeToLive(id: 7, now: .zero)?.keys == [b("k")])
     try store.put(PutRequest(key: b("k"), value: b("v3"), ignoreLease: true))
     #expect(try store.get("k").kvs.first?.lease == 7)
     try store.put(PutRequest(key: b("k"), lease: 0, ignoreValue: true))
     let kv = try #require(try store.get("k").kvs.first)
     #expect(kv.value == b("v3") && kv.lease == 0 && kv.version == 4)
-    #expect(leases.keys(of: 7).isEmpty)
+    #expect(leases.timeToLive(id: 7, now: .zero)?.keys == [])
     let revision = store.currentRevision
     #expect(throws: MVCCError.keyNotFound) { try store.put(PutRequest(key: b("nope"), ignoreValue: true)) }
     #expect(throws: MVCCError.keyNotFound) { try store.put(PutRequest(key: b("nope"), ignoreLease: true)) }

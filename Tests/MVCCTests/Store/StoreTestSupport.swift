@@ -37,17 +37,3 @@ final class RecordingObserver: WriteObserver, @unchecked Sendable {
 
   var commits: [(revision: Int64, events: [Event])] { lock.withLock { received.map { ($0.0, $0.1) } } }
 }
-
-/// A lessor stand-in: knows a set of leases and records attachments.
-final class FakeLeases: LeaseBinder, @unchecked Sendable {
-  private let lock = NSLock()
-  private var granted: Set<Int64>
-  private var keysByLease: [Int64: Set<[UInt8]>] = [:]
-
-  init(_ granted: Set<Int64>) { self.granted = granted }
-
-  func leaseExists(_ id: Int64) -> Bool { lock.withLock { granted.contains(id) } }
-  func attach(key: [UInt8], to id: Int64) { lock.withLock { keysByLease[id, default: []].insert(key) } }
-  func detach(key: [UInt8], from id: Int64) { lock.withLock { keysByLease[id]?.remove(key) } }
-  func keys(of id: Int64) -> Set<[UInt8]> { lock.withLock { keysByLease[id] ?? [] } }
-}

@@ -22,7 +22,8 @@ import Testing
     let fixture = StoreFixture()
     defer { fixture.remove() }
     let store = try fixture.open()
-    store.leaseBinder = FakeLeases([5])
+    let leases = try Leases(store: store, lessor: Lessor())
+    try leases.grant(id: 5, ttl: 60, now: .zero)
     try store.put("k", "m", lease: 5)  // rev 2
     func holds(_ target: Compare.Target, _ result: Compare.Result) throws -> Bool {
       try store.txn(TxnRequest(compare: [Compare(key: b("k"), target: target, result: result)])).succeeded
@@ -142,14 +143,14 @@ import Testing
     defer { fixture.remove() }
     do {
       let store = try fixture.open()
-      try store.putLease(StoredLease(id: 1, ttl: 10), applied: ConsistentIndex(index: 5, term: 1))
-      try store.putLease(StoredLease(id: 2, ttl: 20, remainingTTL: 7), applied: ConsistentIndex(index: 6, term: 1))
+      try store.putLease(LeaseRecord(id: 1, ttl: 10), applied: ConsistentIndex(index: 5, term: 1))
+      try store.putLease(LeaseRecord(id: 2, ttl: 20, remainingTTL: 7), applied: ConsistentIndex(index: 6, term: 1))
       try store.deleteLease(id: 1, applied: ConsistentIndex(index: 7, term: 1))
       try store.putBlob(.members, name: "a", value: [1, 2], applied: ConsistentIndex(index: 8, term: 2))
       try store.commit()
     }
     let store = try fixture.open()
-    #expect(try store.leases() == [StoredLease(id: 2, ttl: 20, remainingTTL: 7)])
+    #expect(try store.leases() == [LeaseRecord(id: 2, ttl: 20, remainingTTL: 7)])
     #expect(try store.blob(.members, name: "a") == [1, 2])
     #expect(try store.consistentIndex() == ConsistentIndex(index: 8, term: 2))
   }
