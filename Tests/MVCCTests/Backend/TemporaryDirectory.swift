@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 
 /// A directory under /tmp for one test, removed by `remove()`.
 struct TemporaryDirectory {
   let path: String
 
   init(_ name: String = "mvcc") {
-    path = NSTemporaryDirectory() + "swetcd-\(name)-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    path = makeTemporaryDirectory("swetcd-\(name)")
   }
 
   func file(_ name: String) -> String { path + "/" + name }

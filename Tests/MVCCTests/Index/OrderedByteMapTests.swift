@@ -1,4 +1,5 @@
 @testable import MVCC
+import TestSupport
 import Testing
 
 /// The B+tree under the key index keeps its invariants and agrees with a dictionary under random use.

@@ -1,19 +1,15 @@
 // The simulation's only source of randomness: SplitMix64 seeded per run, so a seed replays exactly.
 
+import Raft
+
 /// A small deterministic PRNG (SplitMix64). Every random choice of a simulation run comes from one of these,
 /// seeded from the run's seed, so `RAFT_SIM_SEED=S` replays the same run step for step.
 struct SimRandom: RandomNumberGenerator {
-  private var state: UInt64
+  private var base: SplitMix64
 
-  init(seed: UInt64) { state = seed }
+  init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  mutating func next() -> UInt64 { base.next() }
 
   /// A uniform integer in `0..<bound` (bound > 0).
   mutating func below(_ bound: Int) -> Int { Int(next(upperBound: UInt64(bound))) }

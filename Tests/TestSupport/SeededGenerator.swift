@@ -1,12 +1,12 @@
-// A small deterministic generator so randomized index and lease tests replay the same sequence for a seed.
+// A small deterministic generator so randomized tests replay the same sequence for a seed.
 
 /// SplitMix64: a seeded, reproducible RandomNumberGenerator for tests.
-struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator {
   private var state: UInt64
 
-  init(seed: UInt64) { state = seed }
+  public init(seed: UInt64) { state = seed }
 
-  mutating func next() -> UInt64 {
+  public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
