@@ -58,7 +58,9 @@ extension RaftCore {
       // Probe the new member at once instead of waiting for the next heartbeat.
       sendAppend(to: cc.nodeID)
     }
-    if leadTransferee != noNode && tracker.progress[leadTransferee] == nil { leadTransferee = noNode }
+    // Only a voter can take over: a transferee that was removed or demoted to learner ends the transfer (else
+    // proposals stay blocked until the transfer times out).
+    if leadTransferee != noNode && !tracker.voters.contains(leadTransferee) { leadTransferee = noNode }
     return tracker.confState
   }
 }

@@ -141,3 +141,24 @@ import Testing
     #expect(ConfChange(decoding: [7, 0, 0, 0, 0, 0, 0, 0, 1]) == nil)
   }
 }
+
+@Suite struct TransferAndMembershipTests {
+  /// Thesis §3.10 with §4.2.1: only a voter can become leader, so demoting (or removing) the transferee ends the
+  /// transfer at once and proposals are accepted again.
+  @Test func demotingOrRemovingTransfereeCancelsTransfer() {
+    for change in [ConfChangeType.addLearner, .removeNode] {
+      var r = makeRaft(1)
+      r.forceLeader()
+      r.deliver(Message(type: .transferLeader, from: 3))
+      #expect(r.leadTransferee == 3)
+      _ = r.applyConfChange(ConfChange(type: change, nodeID: 3))
+      #expect(r.leadTransferee == 0, "transfer still pending after \(change) of the transferee")
+      r.deliver(Message(type: .propose, from: 1, entries: [Entry(term: 0, index: 0, data: [1])]))
+      #expect(r.log.lastIndex == 2)
+      // The (former) transferee catching up is not told to campaign.
+      _ = r.takeMessages()
+      r.deliver(Message(type: .appendResponse, to: 1, from: 3, term: r.term, index: r.log.lastIndex))
+      #expect(!r.takeMessages().contains { $0.type == .timeoutNow })
+    }
+  }
+}
