@@ -56,7 +56,7 @@ import Testing
   }
 
   @Test func aCorruptSnapFileOnDiskFallsBackToTheOlderOne() throws {
-    let tmp = try TempDir("snap")
+    let tmp = TempDir("snap")
     defer { tmp.remove() }
     let fs = PosixFileSystem()
     let snapDir = tmp.path + "/snap"
