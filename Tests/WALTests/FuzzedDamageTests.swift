@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 import Raft
 import Testing
@@ -53,6 +54,17 @@ import Testing
       damaged[Int(rng.next() % UInt64(good.count))] ^= UInt8(1 << (rng.next() % 8))
       #expect(throws: WALError.self) { _ = try Snapshotter.decode(damaged, path: "x") }
     }
+  }
+
+  @Test func snapshotFileIsMagicVersionCRCLengthThenIndexTermSortedMembersAndData() throws {
+    let snapshot = Snapshot(
+      metadata: SnapshotMetadata(index: 5, term: 2, confState: ConfState(voters: [3, 1], learners: [9])), data: [0xAB, 0xCD])
+    func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+    let payload = le(UInt64(5)) + le(UInt64(2)) + le(UInt32(2)) + le(UInt64(1)) + le(UInt64(3)) + le(UInt32(1))
+      + le(UInt64(9)) + [0xAB, 0xCD]
+    let expected = Array("swetsnap".utf8) + le(UInt32(1)) + le(CRC32C.checksum(payload)) + le(UInt64(payload.count)) + payload
+    #expect(Snapshotter.encode(snapshot) == expected)
+    #expect(try Snapshotter.decode(expected, path: "x") == snapshot)
   }
 
   @Test func aCorruptSnapFileOnDiskFallsBackToTheOlderOne() throws {
