@@ -61,21 +61,18 @@ public final class PosixFileSystem: FileSystem {
     var st = systemStatBuffer()
     if fstat(fd, &st) != 0 { throw Self.fail("fstat", path) }
     let size = Int(st.st_size)
-    var bytes = [UInt8](repeating: 0, count: size)
-    var done = 0
-    try bytes.withUnsafeMutableBytes { buf in
-      while done < size {
-        let n = pread(fd, buf.baseAddress! + done, size - done, off_t(done))
+    // Read into uninitialized memory: zero-filling first would touch a 64 MB segment twice.
+    return try [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+      while count < size {
+        let n = pread(fd, buf.baseAddress! + count, size - count, off_t(count))
         if n < 0 {
           if errno == EINTR { continue }
           throw Self.fail("read", path)
         }
         if n == 0 { break }
-        done += n
+        count += n
       }
     }
-    if done < size { bytes.removeSubrange(done...) }
-    return bytes
   }
 
   public func rename(_ from: String, _ to: String) throws {

@@ -50,6 +50,8 @@ enum RecordFormat {
   static let headerSize = 8
   /// The largest body accepted; a length field above it is corruption, not a torn write.
   static let maxBodySize = 256 << 20
+  /// Body bytes of an entry record besides its data: kind, term, index, entry kind.
+  static let entryOverhead = 18
 
   /// Frame size for a body of `bodyLength` bytes (header + body + padding to 8).
   @inline(__always) static func frameSize(bodyLength: Int) -> Int { (headerSize + bodyLength + 7) & ~7 }

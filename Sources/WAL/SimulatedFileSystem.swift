@@ -64,14 +64,8 @@ public final class SimulatedFileSystem: FileSystem {
     state.withLock { $0.crashAt = $0.operations + n }
   }
 
-  /// Mutating operations performed so far (writes, truncates, syncs, creates, renames, removes).
-  public var operationCount: Int { state.withLock { $0.operations } }
-
   /// File and directory fsyncs performed so far.
   public var syncCount: Int { state.withLock { $0.syncs } }
-
-  /// True once a scheduled crash has fired.
-  public var hasCrashed: Bool { state.withLock { $0.crashed } }
 
   /// The file system a power loss leaves now: durable content, un-synced writes kept or lost per 512-byte sector at
   /// random, directory entries as last synced plus a random ordered prefix of the later changes. Locks are gone.

@@ -88,23 +88,29 @@ public final class Snapshotter: Sendable {
   // MARK: Format: "swetsnap", version u32, CRC-32C u32 of the payload, payload length u64, payload.
   // Payload: index u64, term u64, voter count u32 + IDs u64, learner count u32 + IDs u64, data.
 
+  /// Encodes straight into the file image (header fields patched in last), so the data is copied once.
   static func encode(_ snapshot: Snapshot) -> [UInt8] {
-    var payload: [UInt8] = []
-    payload.reserveCapacity(32 + snapshot.data.count)
-    func put64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { payload.append(contentsOf: $0) } }
-    func put32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { payload.append(contentsOf: $0) } }
+    let confState = snapshot.metadata.confState
+    var out: [UInt8] = []
+    out.reserveCapacity(headerSize + 24 + 8 * (confState.voters.count + confState.learners.count) + snapshot.data.count)
+    func put64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+    func put32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+    out.append(contentsOf: magic)
+    put32(version)
+    put32(0)  // CRC of the payload, patched below
+    put64(0)  // payload length, patched below
     put64(snapshot.metadata.index)
     put64(snapshot.metadata.term)
-    for set in [snapshot.metadata.confState.voters, snapshot.metadata.confState.learners] {
+    for set in [confState.voters, confState.learners] {
       put32(UInt32(set.count))
       for id in set.sorted() { put64(id) }
     }
-    payload.append(contentsOf: snapshot.data)
-    var out = magic
-    withUnsafeBytes(of: version.littleEndian) { out.append(contentsOf: $0) }
-    withUnsafeBytes(of: CRC32C.checksum(payload).littleEndian) { out.append(contentsOf: $0) }
-    withUnsafeBytes(of: UInt64(payload.count).littleEndian) { out.append(contentsOf: $0) }
-    out.append(contentsOf: payload)
+    out.append(contentsOf: snapshot.data)
+    out.withUnsafeMutableBytes { raw in
+      let crc = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+      raw.storeBytes(of: crc.littleEndian, toByteOffset: 12, as: UInt32.self)
+      raw.storeBytes(of: UInt64(raw.count - headerSize).littleEndian, toByteOffset: 16, as: UInt64.self)
+    }
     return out
   }
 

@@ -128,13 +128,13 @@ public final class WriteAheadLog {
     try checkUsable()
     let state = newState.flatMap { $0.isEmpty ? nil : $0 }
     if entries.isEmpty, state == nil { return }
-    encoder.reset()
-    for entry in entries {
-      if entry.data.count + 18 > RecordFormat.maxBodySize {
-        throw WALError.invalidArgument("entry \(entry.index) has \(entry.data.count) bytes, above the WAL's limit")
-      }
-      encoder.entry(entry)
+    // Check the whole batch before encoding: encoding advances the running CRC, so a batch refused half-way would
+    // leave it past records never written and every later save would fail its CRC on recovery.
+    if let big = entries.first(where: { $0.data.count + RecordFormat.entryOverhead > RecordFormat.maxBodySize }) {
+      throw WALError.invalidArgument("entry \(big.index) has \(big.data.count) bytes, above the WAL's limit")
     }
+    encoder.reset()
+    for entry in entries { encoder.entry(entry) }
     if let state { encoder.hardState(state) }
     try guarded {
       try writeBuffer()

@@ -61,8 +61,7 @@ struct WALBench: ParsableCommand {
       }
       try wal.save(hardState: HardState(term: 1, vote: 1, commit: index), entries: entries, mustSync: true)
     }
-    let elapsed = clock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = MVCCBenchmark.seconds(clock.now - start)
     try wal.close()
     let mb = Double(count * size) / 1e6
     print("wal: \(count) entries x \(size) B, batch \(batch)\(unsafeNoFsync ? " (no fsync)" : "") in \(fmt(seconds)) s")
@@ -71,8 +70,7 @@ struct WALBench: ParsableCommand {
       + "segments: \(wal.segmentNames.count)")
     let reopenStart = clock.now
     let (_, recovery) = try WriteAheadLog.open(fs: PosixFileSystem(), directory: dir, options: options)
-    let reopen = clock.now - reopenStart
-    let reopenSeconds = Double(reopen.components.seconds) + Double(reopen.components.attoseconds) / 1e18
+    let reopenSeconds = MVCCBenchmark.seconds(clock.now - reopenStart)
     print("recovery: \(recovery.entries.count) entries replayed in \(fmt(reopenSeconds)) s "
       + "(\(fmt(Double(recovery.entries.count) / reopenSeconds)) entries/s)")
   }

@@ -140,7 +140,7 @@ extension DiskRaftStorage: CrashTarget {
   }
 
   @Test func aSecondOpenOnTheRealFileSystemIsRefusedByTheLock() throws {
-    let tmp = try TempDir("lock")
+    let tmp = TempDir("lock")
     defer { tmp.remove() }
     let dir = tmp.path + "/data"
     let first = try DiskRaftStorage(fs: PosixFileSystem(), dataDirectory: dir, metadata: Self.meta, options: DataDirOptions(wal: WALOptions(segmentSize: 1 << 16)))

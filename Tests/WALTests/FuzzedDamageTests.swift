@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 import Raft
 import Testing
@@ -55,8 +56,19 @@ import Testing
     }
   }
 
+  @Test func snapshotFileIsMagicVersionCRCLengthThenIndexTermSortedMembersAndData() throws {
+    let snapshot = Snapshot(
+      metadata: SnapshotMetadata(index: 5, term: 2, confState: ConfState(voters: [3, 1], learners: [9])), data: [0xAB, 0xCD])
+    func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+    let payload = le(UInt64(5)) + le(UInt64(2)) + le(UInt32(2)) + le(UInt64(1)) + le(UInt64(3)) + le(UInt32(1))
+      + le(UInt64(9)) + [0xAB, 0xCD]
+    let expected = Array("swetsnap".utf8) + le(UInt32(1)) + le(CRC32C.checksum(payload)) + le(UInt64(payload.count)) + payload
+    #expect(Snapshotter.encode(snapshot) == expected)
+    #expect(try Snapshotter.decode(expected, path: "x") == snapshot)
+  }
+
   @Test func aCorruptSnapFileOnDiskFallsBackToTheOlderOne() throws {
-    let tmp = try TempDir("snap")
+    let tmp = TempDir("snap")
     defer { tmp.remove() }
     let fs = PosixFileSystem()
     let snapDir = tmp.path + "/snap"

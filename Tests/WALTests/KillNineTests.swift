@@ -23,12 +23,12 @@ import TestSupport
     let printed = child.output.split(separator: "\n").compactMap { line -> UInt64? in
       line.hasPrefix("ack ") ? UInt64(line.dropFirst(4)) : nil
     }
-    #expect(printed.count >= acks, "writer stopped early: \(child.output.suffix(500))")
+    try #require(printed.count >= acks, "writer stopped early: \(child.output.suffix(500))")
     return printed
   }
 
   @Test func everyIndexAcknowledgedBeforeSIGKILLIsPresentAfterRestart() throws {
-    let tmp = try TempDir("kill9")
+    let tmp = TempDir("kill9")
     defer { tmp.remove() }
     let dir = tmp.path + "/data"
     var acknowledged = try writeAndKill(dir: dir, log: tmp.path + "/run1.log", acks: 400)
@@ -39,9 +39,9 @@ import TestSupport
       options: DataDirOptions(wal: WALOptions(segmentSize: 65536)))
     defer { try? disk.close() }
     let last = disk.storage.lastIndex()
-    #expect(last >= acknowledged.max() ?? 0)
+    try #require(last >= acknowledged.max()!)
     let entries = try disk.storage.entries(from: 1, to: last + 1, maxSize: .max)
-    #expect(entries.count == Int(last))
+    try #require(entries.count == Int(last))
     for index in acknowledged {
       let entry = entries[Int(index) - 1]
       #expect(entry.index == index)

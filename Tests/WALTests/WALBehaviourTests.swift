@@ -146,6 +146,24 @@ import Testing
     #expect(fs.syncCount == before + 1)
   }
 
+  @Test func aRefusedOversizedBatchLeavesTheCRCChainIntactForLaterSaves() throws {
+    let fs = SimulatedFileSystem(seed: 11)
+    let options = WALOptions(segmentSize: 8192)
+    let wal = try WriteAheadLog.create(fs: fs, directory: Self.dir, metadata: Self.meta, options: options)
+    // Uninitialized (never touched) bytes: only the count matters, the batch is refused before encoding.
+    let tooBig = [UInt8](unsafeUninitializedCapacity: RecordFormat.maxBodySize) { _, count in
+      count = RecordFormat.maxBodySize
+    }
+    #expect(throws: WALError.self) {
+      try wal.save(hardState: nil, entries: entries(1...1) + [Entry(term: 1, index: 2, data: tooBig)], mustSync: true)
+    }
+    try wal.save(hardState: HardState(term: 1, commit: 1), entries: entries(1...1), mustSync: true)
+    let (_, recovery) = try WriteAheadLog.open(fs: fs, directory: Self.dir, options: options)
+    #expect(recovery.entries == entries(1...1))
+    #expect(recovery.hardState == HardState(term: 1, commit: 1))
+    #expect(recovery.tornTail == nil)
+  }
+
   @Test func aFailedWriteMakesTheLogUnusableUntilReopened() throws {
     let fs = SimulatedFileSystem(seed: 10)
     let wal = try WriteAheadLog.create(fs: fs, directory: Self.dir, metadata: Self.meta, options: WALOptions(segmentSize: 8192))

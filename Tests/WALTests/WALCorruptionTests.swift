@@ -1,16 +1,14 @@
 import Foundation
 import Raft
 import Testing
+import TestSupport
 
 @testable import WAL
 
-/// A temp directory under /tmp, removed by `remove()`.
+/// A private temp directory (TestSupport's `makeTemporaryDirectory`), removed by `remove()`.
 struct TempDir {
   let path: String
-  init(_ label: String) throws {
-    path = "/tmp/swetcd-wal-\(label)-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  }
+  init(_ label: String) { path = makeTemporaryDirectory("swetcd-wal-\(label)") }
   func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
@@ -55,7 +53,7 @@ struct TempDir {
   }
 
   @Test func bitFlipsInHeaderCRCOrDataOfAMiddleSegmentAreRefusedWithFileAndOffset() throws {
-    let tmp = try TempDir("flip")
+    let tmp = TempDir("flip")
     defer { tmp.remove() }
     let (dir, names) = try makeWAL(tmp)
     #expect(names.count >= 3)
@@ -70,7 +68,7 @@ struct TempDir {
   }
 
   @Test func truncationMidRecordOfAMiddleSegmentIsRefused() throws {
-    let tmp = try TempDir("trunc")
+    let tmp = TempDir("trunc")
     defer { tmp.remove() }
     let (dir, names) = try makeWAL(tmp)
     let middle = dir + "/" + names[1]
@@ -80,7 +78,7 @@ struct TempDir {
   }
 
   @Test func truncationMidRecordOfTheLastSegmentIsATornTail() throws {
-    let tmp = try TempDir("tail")
+    let tmp = TempDir("tail")
     defer { tmp.remove() }
     let (dir, names) = try makeWAL(tmp)
     let last = dir + "/" + names.last!
@@ -103,7 +101,7 @@ struct TempDir {
   }
 
   @Test func anOversizedLengthFieldIsRefusedEvenInTheLastSegment() throws {
-    let tmp = try TempDir("len")
+    let tmp = TempDir("len")
     defer { tmp.remove() }
     let (dir, names) = try makeWAL(tmp)
     let last = dir + "/" + names.last!
@@ -112,7 +110,7 @@ struct TempDir {
   }
 
   @Test func aMissingMiddleSegmentIsRefused() throws {
-    let tmp = try TempDir("missing")
+    let tmp = TempDir("missing")
     defer { tmp.remove() }
     let (dir, names) = try makeWAL(tmp)
     try fs.remove(dir + "/" + names[1])
@@ -120,7 +118,7 @@ struct TempDir {
   }
 
   @Test func aBadSegmentNameIsRefused() throws {
-    let tmp = try TempDir("name")
+    let tmp = TempDir("name")
     defer { tmp.remove() }
     let (dir, names) = try makeWAL(tmp)
     try fs.rename(dir + "/" + names[1], dir + "/0001-junk.wal")
@@ -128,7 +126,7 @@ struct TempDir {
   }
 
   @Test func anIndexGapIsRefused() throws {
-    let tmp = try TempDir("gap")
+    let tmp = TempDir("gap")
     defer { tmp.remove() }
     let dir = tmp.path + "/wal"
     let wal = try WriteAheadLog.create(fs: fs, directory: dir, metadata: WALMetadata(memberID: 1, clusterID: 2), options: options)
@@ -139,12 +137,37 @@ struct TempDir {
   }
 
   @Test func aCRCMismatchFollowedByValidRecordsInTheLastSegmentIsRefused() throws {
-    let tmp = try TempDir("mid")
+    let tmp = TempDir("mid")
     defer { tmp.remove() }
     let (dir, names) = try makeWAL(tmp)
     let last = dir + "/" + names.last!
     // The first entry record after the segment header (crc 16 + metadata 32 + hard state 40 bytes).
     try patch(last, at: 88 + 8 + 30) { $0 ^= 0x01 }
     expectCorrupt(dir, file: names.last!, "bad CRC before valid records")
+  }
+}
+
+extension WALCorruptionTests {
+  @Test func aSegmentWhoseCRCRecordDoesNotContinueTheChainIsRefused() throws {
+    let tmp = TempDir("chain")
+    defer { tmp.remove() }
+    let (dir, names) = try makeWAL(tmp)
+    let middle = dir + "/" + names[1]
+    // A well-formed CRC record (its own CRC valid) that carries a running CRC the previous segment did not end with.
+    var forged = RecordEncoder(crc: 0x1234_5678)
+    forged.crcRecord()
+    var bytes = try fs.readFile(middle)
+    #expect(forged.buffer.count == 16)
+    bytes.replaceSubrange(0..<forged.buffer.count, with: forged.buffer)
+    try Data(bytes).write(to: URL(fileURLWithPath: middle))
+    do {
+      _ = try WriteAheadLog.open(fs: fs, directory: dir, options: options)
+      Issue.record("accepted a segment that breaks the CRC chain")
+    } catch let error as WALError {
+      guard case let .corrupt(file, offset, reason) = error else { throw error }
+      #expect(file == middle)
+      #expect(offset == 0)
+      #expect(reason.contains("CRC chain broken") && reason.contains("found \(0x1234_5678)"))
+    }
   }
 }
