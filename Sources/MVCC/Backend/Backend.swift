@@ -329,18 +329,18 @@ public final class Backend: @unchecked Sendable {
   }
 
   /// Calls `body` with every stored change in revision order, on the writer's connection (restart: rebuilding the
-  /// index). Values are not read.
-  public func forEachRevision(_ body: (Revision, [UInt8], Int64, Int64, Int64, Bool) throws(MVCCError) -> Void)
-    throws(MVCCError)
-  {
-    let statement = try sql { () throws(SQLiteError) in
+  /// index). Values are not read: each change comes with an empty `kv.value`.
+  public func forEachRevision(_ body: (StoredRevision) throws(MVCCError) -> Void) throws(MVCCError) {
+    let s = try sql { () throws(SQLiteError) in
       try writer.prepare(
-        "SELECT main, sub, key, create_revision, mod_revision, version, tombstone FROM kv ORDER BY rev")
+        "SELECT main, sub, key, create_revision, mod_revision, version, lease, tombstone FROM kv ORDER BY rev")
     }
-    while try sql({ () throws(SQLiteError) in try statement.step() }) {
-      try body(
-        Revision(main: statement.int64(at: 0), sub: statement.int64(at: 1)), statement.bytes(at: 2),
-        statement.int64(at: 3), statement.int64(at: 4), statement.int64(at: 5), statement.int64(at: 6) != 0)
+    while try sql({ () throws(SQLiteError) in try s.step() }) {
+      try body(StoredRevision(
+        revision: Revision(main: s.int64(at: 0), sub: s.int64(at: 1)),
+        kv: KeyValue(key: s.bytes(at: 2), createRevision: s.int64(at: 3), modRevision: s.int64(at: 4),
+                     version: s.int64(at: 5), value: [], lease: s.int64(at: 6)),
+        tombstone: s.int64(at: 7) != 0))
     }
   }
 }
