@@ -65,11 +65,10 @@ public final class Leases: LeaseBinder, Sendable {
 
   /// A checkpoint of a lease's remaining TTL: kept by the lessor and stored with the lease's row.
   public func checkpoint(id: LeaseID, remainingTTL: Int64, applied: ConsistentIndex? = nil) throws(MVCCError) {
-    let record = try lessor.withLock { (lessor) throws(MVCCError) -> LeaseRecord? in
+    let record = try lessor.withLock { (lessor) throws(MVCCError) -> LeaseRecord in
       try lessor.checkpoint(id: id, remainingTTL: remainingTTL)
-      return lessor.records().first { $0.id == id }
     }
-    if let record { try store.putLease(record, applied: applied) }
+    try store.putLease(record, applied: applied)
   }
 
   // MARK: Served locally

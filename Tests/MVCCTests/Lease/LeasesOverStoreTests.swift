@@ -105,6 +105,18 @@ import Testing
     #expect(leases.timeToLive(id: 5, now: .zero)?.keys == [b("b"), b("c")])
   }
 
+  @Test func aCheckpointIsStoredWithTheLeaseRow() throws {
+    let fixture = StoreFixture()
+    defer { fixture.remove() }
+    let store = try fixture.open()
+    let leases = try Leases(store: store, lessor: Lessor())
+    try leases.grant(id: 3, ttl: 90, now: .zero)
+    try leases.grant(id: 4, ttl: 60, now: .zero)
+    try leases.checkpoint(id: 4, remainingTTL: 20)
+    #expect(try store.leases() == [LeaseRecord(id: 3, ttl: 90), LeaseRecord(id: 4, ttl: 60, remainingTTL: 20)])
+    #expect(throws: MVCCError.leaseNotFound(id: 9)) { try leases.checkpoint(id: 9, remainingTTL: 1) }
+  }
+
   @Test func aPutWithAnUnknownLeaseChangesNothing() throws {
     let fixture = StoreFixture()
     defer { fixture.remove() }
