@@ -267,24 +267,35 @@ public final class Backend: @unchecked Sendable {
     return rows
   }
 
-  /// Loads the changes at `revisions` (in that order) with one borrowed connection; a revision the index names but
-  /// the database lacks means the database was damaged.
+  /// Loads the changes at `revisions` (distinct, in that order) with one borrowed connection, many per query; a
+  /// revision the index names but the database lacks means the database was damaged.
   public func load(_ revisions: [Revision]) throws(MVCCError) -> [StoredRevision] {
-    guard !revisions.isEmpty else { return [] }
-    return try readers.with { (connection) throws(MVCCError) -> [StoredRevision] in
-      var rows: [StoredRevision] = []
-      rows.reserveCapacity(revisions.count)
-      for revision in revisions {
-        if let row = pending[revision] {
-          rows.append(row)
-        } else if let row = try connection.revision(revision) {
-          rows.append(row)
-        } else {
-          throw MVCCError.corrupt(path: path, detail: "revision \(revision) is in the key index but not in the kv table")
-        }
-      }
-      return rows
+    if revisions.count == 1 {
+      guard let row = try revision(revisions[0]) else { throw missingRow(revisions[0]) }
+      return [row]
     }
+    var rows: [StoredRevision?] = []
+    rows.reserveCapacity(revisions.count)
+    var unbuffered: [Int] = []
+    for (position, revision) in revisions.enumerated() {
+      let row = pending[revision]
+      rows.append(row)
+      if row == nil { unbuffered.append(position) }
+    }
+    if !unbuffered.isEmpty {
+      try readers.with { (connection) throws(MVCCError) in try connection.fill(&rows, at: unbuffered, of: revisions) }
+    }
+    var result: [StoredRevision] = []
+    result.reserveCapacity(rows.count)
+    for (position, row) in rows.enumerated() {
+      guard let row else { throw missingRow(revisions[position]) }
+      result.append(row)
+    }
+    return result
+  }
+
+  private func missingRow(_ revision: Revision) -> MVCCError {
+    .corrupt(path: path, detail: "revision \(revision) is in the key index but not in the kv table")
   }
 
   /// Calls `body` with every change whose main revision is <= `through`, in revision order: committed rows through

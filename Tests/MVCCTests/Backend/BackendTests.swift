@@ -81,6 +81,22 @@ import Testing
     #expect(limited.map(\.kv.key) == [Array("a".utf8), Array("b".utf8), Array("c".utf8)])
   }
 
+  @Test func loadReadsManyRevisionsInTheOrderAskedFromTheDatabaseAndTheBuffer() throws {
+    let dir = TemporaryDirectory()
+    defer { dir.remove() }
+    let backend = try Backend(path: dir.file("db"))
+    for i in Int64(2)...150 { try backend.put(row(i, key: "k\(i)")) }
+    try backend.commit()
+    for i in Int64(151)...170 { try backend.put(row(i, key: "k\(i)")) }  // uncommitted
+    // More revisions than one query reads, committed and buffered ones mixed, in no revision order.
+    let wanted = (Int64(2)...170).sorted { ($0 * 37) % 169 < ($1 * 37) % 169 }.map { Revision(main: $0) }
+    let rows = try backend.load(wanted)
+    #expect(rows.map(\.revision) == wanted)
+    #expect(rows.map { String(decoding: $0.kv.key, as: UTF8.self) } == wanted.map { "k\($0.main)" })
+    let error = #expect(throws: MVCCError.self) { try backend.load(wanted + [Revision(main: 999)]) }
+    #expect(error?.description.contains("revision 999_0 is in the key index but not in the kv table") == true)
+  }
+
   @Test func leasesAndBlobsSurviveAReopen() throws {
     let dir = TemporaryDirectory()
     defer { dir.remove() }
