@@ -41,13 +41,21 @@ public final class Backend: @unchecked Sendable {
   private let deleteKV: SQLiteStatement
   private let upsertMeta: SQLiteStatement
   private let selectMeta: SQLiteStatement
-  private let sizeQuery: SQLiteStatement
+  private let pageCountQuery: SQLiteStatement
+  /// Bytes per page (fixed: a WAL-mode database cannot change it).
+  private let pageSize: Int64
   let readers: ReadConnectionPool
   /// Rows written since the last commit, read through by readers.
   private(set) var pending: [Revision: StoredRevision] = [:]
   /// Writes (rows and meta updates) in the open transaction.
   private(set) var uncommittedWrites = 0
   private var lastCommit: Duration?
+  /// The size `size(exceeds:)` last measured (nil: measure next time), and the most the database can have grown
+  /// since: every write adds its bytes and `pagesPerWriteBound` pages.
+  private var measuredSize: Int64?
+  private var growthBound: Int64 = 0
+  /// Pages one statement can allocate beyond its own bytes (overflow rounding and B-tree splits up a deep tree).
+  private static let pagesPerWriteBound: Int64 = 16
   /// The applied position to write with the next commit.
   private var unwrittenConsistentIndex: ConsistentIndex?
 
@@ -69,7 +77,8 @@ public final class Backend: @unchecked Sendable {
       deleteKV = try writer.prepare("DELETE FROM kv WHERE rev = ?")
       upsertMeta = try writer.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
       selectMeta = try writer.prepare("SELECT value FROM meta WHERE name = ?")
-      sizeQuery = try writer.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+      pageCountQuery = try writer.prepare("PRAGMA page_count")
+      pageSize = try writer.scalar("PRAGMA page_size")
     } catch {
       throw MVCCError.backend(path: path, detail: error.description)
     }
@@ -120,7 +129,7 @@ public final class Backend: @unchecked Sendable {
       try insertKV.run()
     }
     pending[row.revision] = row
-    uncommittedWrites += 1
+    countWrite(bytes: row.kv.key.count + row.kv.value.count)
   }
 
   /// Removes one change (compaction) in the open transaction.
@@ -131,7 +140,7 @@ public final class Backend: @unchecked Sendable {
       try deleteKV.run()
     }
     pending[revision] = nil
-    uncommittedWrites += 1
+    countWrite(bytes: 0)
   }
 
   /// Sets a meta value in the open transaction.
@@ -142,7 +151,7 @@ public final class Backend: @unchecked Sendable {
       try upsertMeta.bind(value, at: 2)
       try upsertMeta.run()
     }
-    uncommittedWrites += 1
+    countWrite(bytes: name.utf8.count)
   }
 
   /// Removes a meta value in the open transaction.
@@ -153,7 +162,7 @@ public final class Backend: @unchecked Sendable {
       try statement.bind(name, at: 1)
       try statement.run()
     }
-    uncommittedWrites += 1
+    countWrite(bytes: 0)
   }
 
   /// A meta value as the writer sees it (including uncommitted changes); nil when unset.
@@ -228,16 +237,32 @@ public final class Backend: @unchecked Sendable {
     return true
   }
 
-  /// Counts a write made by an extension (lease, blob tables) toward the batch limit.
-  func countWrite() { uncommittedWrites += 1 }
+  /// Counts a write of about `bytes` bytes toward the batch limit and the growth bound `size(exceeds:)` relies on.
+  func countWrite(bytes: Int) {
+    uncommittedWrites += 1
+    growthBound += Int64(bytes) + Self.pagesPerWriteBound * pageSize
+  }
 
   /// The database size in bytes (pages allocated, as etcd's `dbSize`), including uncommitted growth.
   public func size() throws(MVCCError) -> Int64 {
     try sql { () throws(SQLiteError) -> Int64 in
-      defer { sizeQuery.rewind() }
-      return try sizeQuery.step() ? sizeQuery.int64(at: 0) : 0
+      defer { pageCountQuery.rewind() }
+      return try pageCountQuery.step() ? pageCountQuery.int64(at: 0) * pageSize : 0
     }
   }
+
+  /// Whether `size()` is above `limit`. Measures only when the last measured size plus the growth bound of the
+  /// writes since could be above it, so a write far below the quota costs no query.
+  public func size(exceeds limit: Int64) throws(MVCCError) -> Bool {
+    if let measuredSize, measuredSize + growthBound <= limit { return false }
+    let current = try size()
+    measuredSize = current
+    growthBound = 0
+    return current > limit
+  }
+
+  /// Forgets the measured size (after the database shrank).
+  func forgetMeasuredSize() { measuredSize = nil }
 
   /// True when changes wait for a commit.
   public var hasUncommittedChanges: Bool { writer.inTransaction || unwrittenConsistentIndex != nil }
