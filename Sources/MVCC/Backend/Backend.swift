@@ -280,14 +280,11 @@ public final class Backend: @unchecked Sendable {
     var rows = try readers.with { (connection) throws(MVCCError) in
       try connection.revisions(from: from, through: through, limit: limit)
     }
+    // Uncommitted rows are newer than every committed one (readers see no row of the open transaction).
     if !pending.isEmpty, limit == 0 || rows.count < limit {
-      let committed = Set(rows.map(\.revision))
-      let extra = pending.values.filter {
-        $0.revision.main >= from && $0.revision.main <= through && !committed.contains($0.revision)
-      }.sorted { $0.revision < $1.revision }
-      rows.append(contentsOf: extra)
-      rows.sort { $0.revision < $1.revision }
-      if limit > 0, rows.count > limit { rows.removeLast(rows.count - limit) }
+      let extra = pending.values.filter { $0.revision.main >= from && $0.revision.main <= through }
+        .sorted { $0.revision < $1.revision }
+      rows.append(contentsOf: limit == 0 ? extra[...] : extra.prefix(limit - rows.count))
     }
     return rows
   }
@@ -324,7 +321,8 @@ public final class Backend: @unchecked Sendable {
   }
 
   /// Calls `body` with every change whose main revision is <= `through`, in revision order: committed rows through
-  /// a read connection, then the uncommitted ones (always newer). For Hash and HashKV.
+  /// a read connection (which sees none of the open transaction), then the uncommitted ones (always newer). For Hash
+  /// and HashKV.
   public func forEachChange(through: Int64, _ body: (StoredRevision) -> Void) throws(MVCCError) {
     try readers.with { (connection) throws(MVCCError) in
       let s = try sql { () throws(SQLiteError) -> SQLiteStatement in
@@ -337,7 +335,6 @@ public final class Backend: @unchecked Sendable {
       }
       while try sql({ () throws(SQLiteError) in try s.step() }) {
         let revision = Revision(main: s.int64(at: 0), sub: s.int64(at: 1))
-        if pending[revision] != nil { continue }
         body(StoredRevision(
           revision: revision,
           kv: KeyValue(key: s.bytes(at: 2), createRevision: s.int64(at: 4), modRevision: s.int64(at: 5),
