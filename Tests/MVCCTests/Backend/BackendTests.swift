@@ -97,18 +97,20 @@ import Testing
     #expect(error?.description.contains("revision 999_0 is in the key index but not in the kv table") == true)
   }
 
-  @Test func sizeExceedsAgreesWithTheMeasuredSizeAfterEveryWrite() throws {
+  /// Tiny rows (whose cells and pointers take several times their key and value bytes) and a mix of small rows,
+  /// rows spilling into overflow pages, blobs and deletes.
+  @Test(arguments: [[1], [100, 3000, 9000, 40]])
+  func sizeExceedsAgreesWithTheMeasuredSizeAfterEveryWrite(valueSizes: [Int]) throws {
     let dir = TemporaryDirectory()
     defer { dir.remove() }
     let backend = try Backend(path: dir.file("db"))
-    let limit: Int64 = 3 * 1024 * 1024
+    let limit: Int64 = 1024 * 1024
     var main: Int64 = 2
     var crossed = false
-    // Small rows, rows spilling into overflow pages, blobs and deletes, until the limit is passed.
     while !crossed {
-      let valueSize = [100, 3000, 9000, 40][Int(main % 4)]
+      let valueSize = valueSizes[Int(main) % valueSizes.count]
       try backend.put(row(main, key: "k\(main)", value: String(repeating: "v", count: valueSize)))
-      if main % 7 == 0 { try backend.putBlob(.members, name: "m\(main)", value: Array(repeating: 1, count: 5000)) }
+      if main % 7 == 0 { try backend.putBlob(.members, name: "m\(main)", value: Array(repeating: 1, count: 500)) }
       if main % 5 == 0 { try backend.delete(Revision(main: main - 3)) }
       let exceeds = try backend.size(exceeds: limit)
       #expect(exceeds == (try backend.size() > limit), "after revision \(main)")
