@@ -29,6 +29,7 @@ extension Backend {
       try writer.execute("VACUUM")
       try writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
+    forgetMeasuredSize()
     return DefragmentResult(sizeBefore: before, sizeAfter: try size())
   }
 

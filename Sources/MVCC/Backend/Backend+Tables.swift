@@ -11,7 +11,8 @@ public enum BlobTable: String, Sendable, CaseIterable {
 extension Backend {
   /// Stores (or replaces) a lease in the open transaction.
   public func putLease(_ lease: LeaseRecord) throws(MVCCError) {
-    try writeStatement("INSERT OR REPLACE INTO lease (id, ttl, remaining_ttl) VALUES (?, ?, ?)") { s throws(SQLiteError) in
+    try writeStatement("INSERT OR REPLACE INTO lease (id, ttl, remaining_ttl) VALUES (?, ?, ?)", bytes: 24) {
+      s throws(SQLiteError) in
       try s.bind(lease.id, at: 1)
       try s.bind(lease.ttl, at: 2)
       try s.bind(lease.remainingTTL, at: 3)
@@ -20,7 +21,7 @@ extension Backend {
 
   /// Removes a lease in the open transaction.
   public func deleteLease(id: Int64) throws(MVCCError) {
-    try writeStatement("DELETE FROM lease WHERE id = ?") { s throws(SQLiteError) in try s.bind(id, at: 1) }
+    try writeStatement("DELETE FROM lease WHERE id = ?", bytes: 0) { s throws(SQLiteError) in try s.bind(id, at: 1) }
   }
 
   /// Every stored lease (writer's view), by ID.
@@ -35,7 +36,9 @@ extension Backend {
 
   /// Stores (or replaces) a blob in the open transaction.
   public func putBlob(_ table: BlobTable, name: String, value: [UInt8]) throws(MVCCError) {
-    try writeStatement("INSERT OR REPLACE INTO \(table.rawValue) (name, value) VALUES (?, ?)") { s throws(SQLiteError) in
+    try writeStatement(
+      "INSERT OR REPLACE INTO \(table.rawValue) (name, value) VALUES (?, ?)", bytes: name.utf8.count + value.count
+    ) { s throws(SQLiteError) in
       try s.bind(name, at: 1)
       try s.bind(value, at: 2)
     }
@@ -43,7 +46,9 @@ extension Backend {
 
   /// Removes a blob in the open transaction.
   public func deleteBlob(_ table: BlobTable, name: String) throws(MVCCError) {
-    try writeStatement("DELETE FROM \(table.rawValue) WHERE name = ?") { s throws(SQLiteError) in try s.bind(name, at: 1) }
+    try writeStatement("DELETE FROM \(table.rawValue) WHERE name = ?", bytes: 0) { s throws(SQLiteError) in
+      try s.bind(name, at: 1)
+    }
   }
 
   /// A blob by name (writer's view), nil when absent.
@@ -65,14 +70,16 @@ extension Backend {
     }
   }
 
-  /// Runs one write statement in the open transaction after `bind` fills its parameters.
-  private func writeStatement(_ text: String, bind: (SQLiteStatement) throws(SQLiteError) -> Void) throws(MVCCError) {
+  /// Runs one write statement of about `bytes` bytes in the open transaction after `bind` fills its parameters.
+  private func writeStatement(_ text: String, bytes: Int, bind: (SQLiteStatement) throws(SQLiteError) -> Void)
+    throws(MVCCError)
+  {
     try sql { () throws(SQLiteError) in
       try beginIfNeeded()
       let s = try writer.prepare(text)
       try bind(s)
       try s.run()
     }
-    countWrite()
+    countWrite(bytes: bytes)
   }
 }

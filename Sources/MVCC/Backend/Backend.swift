@@ -41,13 +41,21 @@ public final class Backend: @unchecked Sendable {
   private let deleteKV: SQLiteStatement
   private let upsertMeta: SQLiteStatement
   private let selectMeta: SQLiteStatement
-  private let sizeQuery: SQLiteStatement
+  private let pageCountQuery: SQLiteStatement
+  /// Bytes per page (fixed: a WAL-mode database cannot change it).
+  private let pageSize: Int64
   let readers: ReadConnectionPool
   /// Rows written since the last commit, read through by readers.
   private(set) var pending: [Revision: StoredRevision] = [:]
   /// Writes (rows and meta updates) in the open transaction.
   private(set) var uncommittedWrites = 0
   private var lastCommit: Duration?
+  /// The size `size(exceeds:)` last measured (nil: measure next time), and the most the database can have grown
+  /// since: every write adds its bytes and `pagesPerWriteBound` pages.
+  private var measuredSize: Int64?
+  private var growthBound: Int64 = 0
+  /// Pages one statement can allocate beyond its own bytes (overflow rounding and B-tree splits up a deep tree).
+  private static let pagesPerWriteBound: Int64 = 16
   /// The applied position to write with the next commit.
   private var unwrittenConsistentIndex: ConsistentIndex?
 
@@ -69,7 +77,8 @@ public final class Backend: @unchecked Sendable {
       deleteKV = try writer.prepare("DELETE FROM kv WHERE rev = ?")
       upsertMeta = try writer.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
       selectMeta = try writer.prepare("SELECT value FROM meta WHERE name = ?")
-      sizeQuery = try writer.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+      pageCountQuery = try writer.prepare("PRAGMA page_count")
+      pageSize = try writer.scalar("PRAGMA page_size")
     } catch {
       throw MVCCError.backend(path: path, detail: error.description)
     }
@@ -120,7 +129,7 @@ public final class Backend: @unchecked Sendable {
       try insertKV.run()
     }
     pending[row.revision] = row
-    uncommittedWrites += 1
+    countWrite(bytes: row.kv.key.count + row.kv.value.count)
   }
 
   /// Removes one change (compaction) in the open transaction.
@@ -131,7 +140,7 @@ public final class Backend: @unchecked Sendable {
       try deleteKV.run()
     }
     pending[revision] = nil
-    uncommittedWrites += 1
+    countWrite(bytes: 0)
   }
 
   /// Sets a meta value in the open transaction.
@@ -142,7 +151,7 @@ public final class Backend: @unchecked Sendable {
       try upsertMeta.bind(value, at: 2)
       try upsertMeta.run()
     }
-    uncommittedWrites += 1
+    countWrite(bytes: name.utf8.count)
   }
 
   /// Removes a meta value in the open transaction.
@@ -153,7 +162,7 @@ public final class Backend: @unchecked Sendable {
       try statement.bind(name, at: 1)
       try statement.run()
     }
-    uncommittedWrites += 1
+    countWrite(bytes: 0)
   }
 
   /// A meta value as the writer sees it (including uncommitted changes); nil when unset.
@@ -228,16 +237,32 @@ public final class Backend: @unchecked Sendable {
     return true
   }
 
-  /// Counts a write made by an extension (lease, blob tables) toward the batch limit.
-  func countWrite() { uncommittedWrites += 1 }
+  /// Counts a write of about `bytes` bytes toward the batch limit and the growth bound `size(exceeds:)` relies on.
+  func countWrite(bytes: Int) {
+    uncommittedWrites += 1
+    growthBound += Int64(bytes) + Self.pagesPerWriteBound * pageSize
+  }
 
   /// The database size in bytes (pages allocated, as etcd's `dbSize`), including uncommitted growth.
   public func size() throws(MVCCError) -> Int64 {
     try sql { () throws(SQLiteError) -> Int64 in
-      defer { sizeQuery.rewind() }
-      return try sizeQuery.step() ? sizeQuery.int64(at: 0) : 0
+      defer { pageCountQuery.rewind() }
+      return try pageCountQuery.step() ? pageCountQuery.int64(at: 0) * pageSize : 0
     }
   }
+
+  /// Whether `size()` is above `limit`. Measures only when the last measured size plus the growth bound of the
+  /// writes since could be above it, so a write far below the quota costs no query.
+  public func size(exceeds limit: Int64) throws(MVCCError) -> Bool {
+    if let measuredSize, measuredSize + growthBound <= limit { return false }
+    let current = try size()
+    measuredSize = current
+    growthBound = 0
+    return current > limit
+  }
+
+  /// Forgets the measured size (after the database shrank).
+  func forgetMeasuredSize() { measuredSize = nil }
 
   /// True when changes wait for a commit.
   public var hasUncommittedChanges: Bool { writer.inTransaction || unwrittenConsistentIndex != nil }
@@ -255,40 +280,49 @@ public final class Backend: @unchecked Sendable {
     var rows = try readers.with { (connection) throws(MVCCError) in
       try connection.revisions(from: from, through: through, limit: limit)
     }
+    // Uncommitted rows are newer than every committed one (readers see no row of the open transaction).
     if !pending.isEmpty, limit == 0 || rows.count < limit {
-      let committed = Set(rows.map(\.revision))
-      let extra = pending.values.filter {
-        $0.revision.main >= from && $0.revision.main <= through && !committed.contains($0.revision)
-      }.sorted { $0.revision < $1.revision }
-      rows.append(contentsOf: extra)
-      rows.sort { $0.revision < $1.revision }
-      if limit > 0, rows.count > limit { rows.removeLast(rows.count - limit) }
+      let extra = pending.values.filter { $0.revision.main >= from && $0.revision.main <= through }
+        .sorted { $0.revision < $1.revision }
+      rows.append(contentsOf: limit == 0 ? extra[...] : extra.prefix(limit - rows.count))
     }
     return rows
   }
 
-  /// Loads the changes at `revisions` (in that order) with one borrowed connection; a revision the index names but
-  /// the database lacks means the database was damaged.
+  /// Loads the changes at `revisions` (distinct, in that order) with one borrowed connection, many per query; a
+  /// revision the index names but the database lacks means the database was damaged.
   public func load(_ revisions: [Revision]) throws(MVCCError) -> [StoredRevision] {
-    guard !revisions.isEmpty else { return [] }
-    return try readers.with { (connection) throws(MVCCError) -> [StoredRevision] in
-      var rows: [StoredRevision] = []
-      rows.reserveCapacity(revisions.count)
-      for revision in revisions {
-        if let row = pending[revision] {
-          rows.append(row)
-        } else if let row = try connection.revision(revision) {
-          rows.append(row)
-        } else {
-          throw MVCCError.corrupt(path: path, detail: "revision \(revision) is in the key index but not in the kv table")
-        }
-      }
-      return rows
+    if revisions.count == 1 {
+      guard let row = try revision(revisions[0]) else { throw missingRow(revisions[0]) }
+      return [row]
     }
+    var rows: [StoredRevision?] = []
+    rows.reserveCapacity(revisions.count)
+    var unbuffered: [Int] = []
+    for (position, revision) in revisions.enumerated() {
+      let row = pending[revision]
+      rows.append(row)
+      if row == nil { unbuffered.append(position) }
+    }
+    if !unbuffered.isEmpty {
+      try readers.with { (connection) throws(MVCCError) in try connection.fill(&rows, at: unbuffered, of: revisions) }
+    }
+    var result: [StoredRevision] = []
+    result.reserveCapacity(rows.count)
+    for (position, row) in rows.enumerated() {
+      guard let row else { throw missingRow(revisions[position]) }
+      result.append(row)
+    }
+    return result
+  }
+
+  private func missingRow(_ revision: Revision) -> MVCCError {
+    .corrupt(path: path, detail: "revision \(revision) is in the key index but not in the kv table")
   }
 
   /// Calls `body` with every change whose main revision is <= `through`, in revision order: committed rows through
-  /// a read connection, then the uncommitted ones (always newer). For Hash and HashKV.
+  /// a read connection (which sees none of the open transaction), then the uncommitted ones (always newer). For Hash
+  /// and HashKV.
   public func forEachChange(through: Int64, _ body: (StoredRevision) -> Void) throws(MVCCError) {
     try readers.with { (connection) throws(MVCCError) in
       let s = try sql { () throws(SQLiteError) -> SQLiteStatement in
@@ -301,7 +335,6 @@ public final class Backend: @unchecked Sendable {
       }
       while try sql({ () throws(SQLiteError) in try s.step() }) {
         let revision = Revision(main: s.int64(at: 0), sub: s.int64(at: 1))
-        if pending[revision] != nil { continue }
         body(StoredRevision(
           revision: revision,
           kv: KeyValue(key: s.bytes(at: 2), createRevision: s.int64(at: 4), modRevision: s.int64(at: 5),
@@ -329,18 +362,18 @@ public final class Backend: @unchecked Sendable {
   }
 
   /// Calls `body` with every stored change in revision order, on the writer's connection (restart: rebuilding the
-  /// index). Values are not read.
-  public func forEachRevision(_ body: (Revision, [UInt8], Int64, Int64, Int64, Bool) throws(MVCCError) -> Void)
-    throws(MVCCError)
-  {
-    let statement = try sql { () throws(SQLiteError) in
+  /// index). Values are not read: each change comes with an empty `kv.value`.
+  public func forEachRevision(_ body: (StoredRevision) throws(MVCCError) -> Void) throws(MVCCError) {
+    let s = try sql { () throws(SQLiteError) in
       try writer.prepare(
-        "SELECT main, sub, key, create_revision, mod_revision, version, tombstone FROM kv ORDER BY rev")
+        "SELECT main, sub, key, create_revision, mod_revision, version, lease, tombstone FROM kv ORDER BY rev")
     }
-    while try sql({ () throws(SQLiteError) in try statement.step() }) {
-      try body(
-        Revision(main: statement.int64(at: 0), sub: statement.int64(at: 1)), statement.bytes(at: 2),
-        statement.int64(at: 3), statement.int64(at: 4), statement.int64(at: 5), statement.int64(at: 6) != 0)
+    while try sql({ () throws(SQLiteError) in try s.step() }) {
+      try body(StoredRevision(
+        revision: Revision(main: s.int64(at: 0), sub: s.int64(at: 1)),
+        kv: KeyValue(key: s.bytes(at: 2), createRevision: s.int64(at: 3), modRevision: s.int64(at: 4),
+                     version: s.int64(at: 5), value: [], lease: s.int64(at: 6)),
+        tombstone: s.int64(at: 7) != 0))
     }
   }
 }

@@ -6,7 +6,10 @@ import Synchronization
 final class ReadConnection: @unchecked Sendable {
   let connection: SQLiteConnection
   private let byRevision: SQLiteStatement
+  private let byRevisions: SQLiteStatement
   private let byMainRange: SQLiteStatement
+  /// Revisions `fill(_:at:of:)` looks up per query.
+  static let batch = 64
 
   init(path: String) throws(SQLiteError) {
     connection = try SQLiteConnection(path: path, readOnly: true)
@@ -17,6 +20,10 @@ final class ReadConnection: @unchecked Sendable {
     byMainRange = try connection.prepare("""
       SELECT key, value, create_revision, mod_revision, version, lease, tombstone, main, sub FROM kv
       WHERE rev >= ? AND rev < ? ORDER BY rev LIMIT ?
+      """)
+    byRevisions = try connection.prepare("""
+      SELECT key, value, create_revision, mod_revision, version, lease, tombstone, main, sub FROM kv
+      WHERE rev IN (\(Array(repeating: "?", count: Self.batch).joined(separator: ", ")))
       """)
   }
 
@@ -34,6 +41,39 @@ final class ReadConnection: @unchecked Sendable {
     do {
       try byRevision.bind(revision.rowID, at: 1)
       return try byRevision.step() ? Self.row(byRevision, revision) : nil
+    } catch {
+      throw MVCCError.backend(path: connection.path, detail: error.description)
+    }
+  }
+
+  /// Reads the changes at `revisions[p]` for every position `p` in `positions` (distinct revisions) into
+  /// `rows[p]`, `batch` revisions per query (one statement and read transaction instead of one per revision);
+  /// a revision not stored leaves its row nil.
+  func fill(_ rows: inout [StoredRevision?], at positions: [Int], of revisions: [Revision]) throws(MVCCError) {
+    do {
+      var start = 0
+      while start < positions.count {
+        let chunk = positions[start..<min(start + Self.batch, positions.count)]
+        start = chunk.endIndex
+        defer { byRevisions.rewind() }
+        var parameter: Int32 = 1
+        for position in chunk {
+          try byRevisions.bind(revisions[position].rowID, at: parameter)
+          parameter += 1
+        }
+        // Unused parameters repeat the last revision (IN ignores the duplicates).
+        let last = revisions[positions[chunk.endIndex - 1]].rowID
+        while parameter <= Int32(Self.batch) {
+          try byRevisions.bind(last, at: parameter)
+          parameter += 1
+        }
+        while try byRevisions.step() {
+          let revision = Revision(main: byRevisions.int64(at: 7), sub: byRevisions.int64(at: 8))
+          if let position = chunk.first(where: { revisions[$0] == revision }) {
+            rows[position] = Self.row(byRevisions, revision)
+          }
+        }
+      }
     } catch {
       throw MVCCError.backend(path: connection.path, detail: error.description)
     }

@@ -17,13 +17,11 @@ public final class Leases: LeaseBinder, Sendable {
   /// and becomes the store's lease binder. The lessor is left not primary (see `promote(now:extend:)`).
   public init(store: KVStore, lessor: Lessor) throws(MVCCError) {
     lessor.restore(records: try store.leases())
-    let all = try store.range(RangeRequest(key: [0], rangeEnd: [0]))
-    // A key naming a lease that no longer exists keeps its value and lease field; nothing will revoke it (etcd
-    // logs and ignores the same case).
-    for kv in all.kvs where kv.lease != 0 { try? lessor.attach(kv.key, to: kv.lease) }
     self.lessor = Mutex(lessor)
     self.store = store
-    store.leaseBinder = self
+    // A key naming a lease that no longer exists keeps its value and lease field; nothing will revoke it (etcd
+    // logs and ignores the same case): `attach(key:to:)` ignores it.
+    try store.bind(self) { key, lease in attach(key: key, to: lease) }
   }
 
   // MARK: LeaseBinder (called under the store's write lock)
@@ -67,11 +65,10 @@ public final class Leases: LeaseBinder, Sendable {
 
   /// A checkpoint of a lease's remaining TTL: kept by the lessor and stored with the lease's row.
   public func checkpoint(id: LeaseID, remainingTTL: Int64, applied: ConsistentIndex? = nil) throws(MVCCError) {
-    let record = try lessor.withLock { (lessor) throws(MVCCError) -> LeaseRecord? in
+    let record = try lessor.withLock { (lessor) throws(MVCCError) -> LeaseRecord in
       try lessor.checkpoint(id: id, remainingTTL: remainingTTL)
-      return lessor.records().first { $0.id == id }
     }
-    if let record { try store.putLease(record, applied: applied) }
+    try store.putLease(record, applied: applied)
   }
 
   // MARK: Served locally

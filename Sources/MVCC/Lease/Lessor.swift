@@ -7,7 +7,7 @@
 /// leader's, after `promote(now:extend:)`) renews leases and reports expired ones (`expired(now:limit:)`), which the
 /// server proposes as revokes through Raft; other members hold every lease forever, as etcd does.
 ///
-/// Not internally locked: the store guards it together with its key index.
+/// Not internally locked: `Leases` guards it with its own lock.
 public final class Lessor: @unchecked Sendable {
   /// The largest TTL a grant accepts, in seconds (etcd's MaxLeaseTTL).
   public static let maximumTTL: Int64 = 9_000_000_000
@@ -111,10 +111,14 @@ public final class Lessor: @unchecked Sendable {
   }
 
   /// Records a checkpoint of a lease's remaining TTL (applied from the log on every member); 0 clears it.
+  /// - Returns: the lease's record to persist.
   /// - Throws: `.leaseNotFound` for an unknown lease.
-  public func checkpoint(id: LeaseID, remainingTTL: Int64) throws(MVCCError) {
-    guard leases[id] != nil else { throw .leaseNotFound(id: id) }
-    leases[id]!.remainingTTL = max(0, remainingTTL)
+  @discardableResult
+  public func checkpoint(id: LeaseID, remainingTTL: Int64) throws(MVCCError) -> LeaseRecord {
+    guard var lease = leases[id] else { throw .leaseNotFound(id: id) }
+    lease.remainingTTL = max(0, remainingTTL)
+    leases[id] = lease
+    return LeaseRecord(id: id, ttl: lease.ttl, remainingTTL: lease.remainingTTL)
   }
 
   /// LeaseTimeToLive: the granted TTL, the whole seconds left at `now` and the attached keys; nil for an unknown

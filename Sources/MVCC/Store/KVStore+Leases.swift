@@ -1,6 +1,23 @@
-// A revoke as one write transaction: the lease's keys and its row go together, at one revision.
+// The store's side of leases: binding the lessor (with the keys each lease holds) and a revoke as one write
+// transaction (the lease's keys and its row go together, at one revision).
 
 extension KVStore {
+  /// Makes `binder` the store's lease binder and calls `attach` with every live key that is on a lease, both under
+  /// the write lock (so no write falls between them). The first binder gets the attachments the open scan found;
+  /// a later one (or one bound after writes) gets them from a range over every key.
+  func bind(_ binder: LeaseBinder, attach: (_ key: [UInt8], _ lease: LeaseID) -> Void) throws(MVCCError) {
+    try lock.writing { () throws(MVCCError) in
+      defer { leasesAtOpen = nil }
+      leaseBinder = binder
+      if let found = leasesAtOpen, found.revision == currentRevision {
+        for (key, lease) in found.attachments { attach(key, lease) }
+        return
+      }
+      let all = try rangeLocked(RangeRequest(key: [0], rangeEnd: [0]), viewRevision: currentRevision)
+      for kv in all.kvs where kv.lease != 0 { attach(kv.key, kv.lease) }
+    }
+  }
+
   /// Deletes `keys` (a revoked lease's) and the lease's row in one write transaction: one revision, a delete event
   /// per key that still exists.
   /// - Returns: the store revision after the transaction.

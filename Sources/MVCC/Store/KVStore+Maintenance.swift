@@ -82,7 +82,7 @@ extension KVStore {
     guard let quota = options.effectiveQuotaBytes else { return }
     if alarmSet.contains(where: { $0.alarm == .noSpace }) { throw MVCCError.noSpace(quotaBytes: quota) }
     // etcd counts each key-value with an overhead for the index and page slack.
-    if try backend.size() + Int64(cost + 256) > quota {
+    if try backend.size(exceeds: quota - Int64(cost + 256)) {
       try activateLocked(AlarmMember(memberID: options.memberID, alarm: .noSpace))
       throw MVCCError.noSpace(quotaBytes: quota)
     }

@@ -1,5 +1,6 @@
 // Leases, auth and membership rows, written through the store so they share its lock and batch (and the consistent
-// index of the entry that changed them).
+// index of the entry that changed them). Reads of them take the write lock too: they run on the writer's connection
+// (which is not thread-safe) to see the open batch.
 
 extension KVStore {
   /// Stores (or replaces) a lease row (grant, checkpoint of its remaining TTL).
@@ -11,7 +12,7 @@ extension KVStore {
     }
   }
 
-  /// Removes a lease row (revoke, expiry). Deleting its keys is a separate `deleteRange` per key.
+  /// Removes a lease row alone (its keys stay; `Leases.revoke` deletes the keys and the row in one transaction).
   public func deleteLease(id: Int64, applied: ConsistentIndex? = nil) throws(MVCCError) {
     try lock.writing { () throws(MVCCError) in
       if let applied { try backend.setConsistentIndex(applied) }

@@ -58,6 +58,9 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
   var alarmSet: Set<AlarmMember> = []
   /// The compaction whose physical deletion is due (guarded by `lock`).
   var pendingCompaction: (revision: Int64, keep: Set<Revision>)?
+  /// The lease of every live key on one, as the open scan found them at `revision`; for the first lease binder
+  /// (guarded by `lock`).
+  var leasesAtOpen: (revision: Int64, attachments: [[UInt8]: LeaseID])?
 
   /// Opens the store in the database at `path`: rebuilds the key index from the stored revisions, recovers the
   /// consistent index, compacted revision and alarms, and finishes a compaction a crash interrupted.
@@ -65,16 +68,25 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
     self.options = options
     backend = try Backend(path: path, options: options.backend)
     var newest: Int64 = 1
+    var leased: [[UInt8]: LeaseID] = [:]
     let index = self.index
-    try backend.forEachRevision { (revision, key, created, _, version, tombstone) throws(MVCCError) in
+    try backend.forEachRevision { (row) throws(MVCCError) in
       index.restore(
-        key: key, created: Revision(main: created), modified: revision, version: version, tombstone: tombstone)
-      newest = revision.main
+        key: row.kv.key, created: Revision(main: row.kv.createRevision), modified: row.revision,
+        version: row.kv.version, tombstone: row.tombstone)
+      newest = row.revision.main
+      // The newest change of a key says which lease (if any) it is on.
+      if row.kv.lease != 0 && !row.tombstone {
+        leased[row.kv.key] = row.kv.lease
+      } else if !leased.isEmpty {
+        leased[row.kv.key] = nil
+      }
     }
     let finished = try backend.meta(MetaKey.finishedCompactRevision) ?? 0
     let scheduled = try backend.meta(MetaKey.scheduledCompactRevision) ?? 0
     compacted.store(max(finished, scheduled), ordering: .relaxed)
     current.store(max(newest, finished, scheduled), ordering: .relaxed)
+    leasesAtOpen = (currentRevision, leased)
     alarmSet = try loadAlarms()
     if scheduled > finished {
       pendingCompaction = (scheduled, index.compact(atRevision: scheduled))

@@ -81,6 +81,45 @@ import Testing
     #expect(limited.map(\.kv.key) == [Array("a".utf8), Array("b".utf8), Array("c".utf8)])
   }
 
+  @Test func loadReadsManyRevisionsInTheOrderAskedFromTheDatabaseAndTheBuffer() throws {
+    let dir = TemporaryDirectory()
+    defer { dir.remove() }
+    let backend = try Backend(path: dir.file("db"))
+    for i in Int64(2)...150 { try backend.put(row(i, key: "k\(i)")) }
+    try backend.commit()
+    for i in Int64(151)...170 { try backend.put(row(i, key: "k\(i)")) }  // uncommitted
+    // More revisions than one query reads, committed and buffered ones mixed, in no revision order.
+    let wanted = (Int64(2)...170).sorted { ($0 * 37) % 169 < ($1 * 37) % 169 }.map { Revision(main: $0) }
+    let rows = try backend.load(wanted)
+    #expect(rows.map(\.revision) == wanted)
+    #expect(rows.map { String(decoding: $0.kv.key, as: UTF8.self) } == wanted.map { "k\($0.main)" })
+    let error = #expect(throws: MVCCError.self) { try backend.load(wanted + [Revision(main: 999)]) }
+    #expect(error?.description.contains("revision 999_0 is in the key index but not in the kv table") == true)
+  }
+
+  /// Tiny rows (whose cells and pointers take several times their key and value bytes) and a mix of small rows,
+  /// rows spilling into overflow pages, blobs and deletes.
+  @Test(arguments: [[1], [100, 3000, 9000, 40]])
+  func sizeExceedsAgreesWithTheMeasuredSizeAfterEveryWrite(valueSizes: [Int]) throws {
+    let dir = TemporaryDirectory()
+    defer { dir.remove() }
+    let backend = try Backend(path: dir.file("db"))
+    let limit: Int64 = 1024 * 1024
+    var main: Int64 = 2
+    var crossed = false
+    while !crossed {
+      let valueSize = valueSizes[Int(main) % valueSizes.count]
+      try backend.put(row(main, key: "k\(main)", value: String(repeating: "v", count: valueSize)))
+      if main % 7 == 0 { try backend.putBlob(.members, name: "m\(main)", value: Array(repeating: 1, count: 500)) }
+      if main % 5 == 0 { try backend.delete(Revision(main: main - 3)) }
+      let exceeds = try backend.size(exceeds: limit)
+      #expect(exceeds == (try backend.size() > limit), "after revision \(main)")
+      crossed = exceeds
+      main += 1
+    }
+    #expect(try backend.size() > limit)
+  }
+
   @Test func leasesAndBlobsSurviveAReopen() throws {
     let dir = TemporaryDirectory()
     defer { dir.remove() }

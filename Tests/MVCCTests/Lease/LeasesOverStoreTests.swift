@@ -4,6 +4,15 @@ import Testing
 /// The lessor bound to the real SQLite store: attached keys follow Puts and deletes, a revoke deletes them in one
 /// revision, and a restart brings leases and attachments back.
 @Suite struct LeasesOverStoreTests {
+  /// Writes a store for a restart: opens it with a lessor and lease 5 (TTL 30 s), runs `body`, commits.
+  private func prepare(_ fixture: StoreFixture, _ body: (KVStore, Leases) throws -> Void) throws {
+    let store = try fixture.open()
+    let leases = try Leases(store: store, lessor: Lessor())
+    try leases.grant(id: 5, ttl: 30, now: .zero)
+    try body(store, leases)
+    try store.commit()
+  }
+
   @Test func revokeDeletesOnlyTheLeasesKeysInOneRevisionWithOneDeleteEventEach() throws {
     let fixture = StoreFixture()
     defer { fixture.remove() }
@@ -50,13 +59,9 @@ import Testing
   @Test func aRestartRestoresLeasesAndTheirKeys() throws {
     let fixture = StoreFixture()
     defer { fixture.remove() }
-    do {
-      let store = try fixture.open()
-      let leases = try Leases(store: store, lessor: Lessor())
-      try leases.grant(id: 5, ttl: 30, now: .zero)
+    try prepare(fixture) { store, _ in
       try store.put("a", "1", lease: 5)
       try store.put("b", "1")
-      try store.commit()
     }
     let store = try fixture.open()
     let leases = try Leases(store: store, lessor: Lessor())
@@ -65,6 +70,51 @@ import Testing
     #expect(restored.keys == [b("a")])
     try leases.revoke(id: 5)
     #expect(keys(try store.get("a", end: "z").kvs) == ["b"])
+  }
+
+  @Test func aRestartAttachesEachKeyToTheLeaseOfItsNewestChange() throws {
+    let fixture = StoreFixture()
+    defer { fixture.remove() }
+    try prepare(fixture) { store, leases in
+      try leases.grant(id: 6, ttl: 30, now: .zero)
+      try store.put("a", "1", lease: 5)
+      try store.put("a", "2", lease: 6)  // moved
+      try store.put("b", "1", lease: 5)
+      try store.put("b", "2")  // no lease now
+      try store.put("c", "1", lease: 5)
+      _ = try store.deleteRange(DeleteRangeRequest(key: b("c")))
+      try store.put("d", "1", lease: 5)
+    }
+    let store = try fixture.open()
+    let leases = try Leases(store: store, lessor: Lessor())
+    #expect(leases.timeToLive(id: 5, now: .zero)?.keys == [b("d")])
+    #expect(leases.timeToLive(id: 6, now: .zero)?.keys == [b("a")])
+  }
+
+  @Test func leasesBoundAfterWritesFindTheKeysAsThoseWritesLeftThem() throws {
+    let fixture = StoreFixture()
+    defer { fixture.remove() }
+    try prepare(fixture) { store, _ in
+      try store.put("a", "1", lease: 5)
+      try store.put("b", "1", lease: 5)
+    }
+    let store = try fixture.open()
+    try store.put("a", "2")  // before any lessor is bound: off lease 5
+    try store.put("c", "1", lease: 5)
+    let leases = try Leases(store: store, lessor: Lessor())
+    #expect(leases.timeToLive(id: 5, now: .zero)?.keys == [b("b"), b("c")])
+  }
+
+  @Test func aCheckpointIsStoredWithTheLeaseRow() throws {
+    let fixture = StoreFixture()
+    defer { fixture.remove() }
+    let store = try fixture.open()
+    let leases = try Leases(store: store, lessor: Lessor())
+    try leases.grant(id: 3, ttl: 90, now: .zero)
+    try leases.grant(id: 4, ttl: 60, now: .zero)
+    try leases.checkpoint(id: 4, remainingTTL: 20)
+    #expect(try store.leases() == [LeaseRecord(id: 3, ttl: 90), LeaseRecord(id: 4, ttl: 60, remainingTTL: 20)])
+    #expect(throws: MVCCError.leaseNotFound(id: 9)) { try leases.checkpoint(id: 9, remainingTTL: 1) }
   }
 
   @Test func aPutWithAnUnknownLeaseChangesNothing() throws {

@@ -139,7 +139,7 @@ import Testing
   @Test func checkpointedRemainingTTLIsWhatPromotionRestores() throws {
     let lessor = primary()
     _ = try lessor.grant(id: 1, ttl: 100, now: .zero)
-    try lessor.checkpoint(id: 1, remainingTTL: 40)
+    #expect(try lessor.checkpoint(id: 1, remainingTTL: 40) == LeaseRecord(id: 1, ttl: 100, remainingTTL: 40))
     #expect(lessor.records() == [LeaseRecord(id: 1, ttl: 100, remainingTTL: 40)])
     lessor.demote()
     lessor.promote(now: .seconds(70))
