@@ -5,10 +5,11 @@ import Testing
 /// cancellation when the history they need was compacted.
 @Suite struct WatchCatchUpTests {
   @Test func watchFromAnOldRevisionGetsHistoryThenLiveEventsWithoutGapOrDuplicate() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 7))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 7))
+    defer { history.remove() }
     for index in 0..<50 { history.put("k\(index % 5)", "v\(index)") }  // revisions 2...51
     let stream = hub.openStream(bufferCapacity: 1_000)
-    stream.create(WatchCreateRequest(range: .prefix(bytes("k")), startRevision: 10))
+    stream.create(WatchCreateRequest(range: .prefix(b("k")), startRevision: 10))
     var received: [WatchResponse] = []
     var next = 51
     // Writes keep coming while the watcher catches up.
@@ -28,10 +29,11 @@ import Testing
   }
 
   @Test func eachRoundReadsAtMostTheConfiguredNumberOfRevisions() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 10))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 10))
+    defer { history.remove() }
     for index in 0..<100 { history.put("k", "\(index)") }  // revisions 2...101
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 2))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 2))
     _ = stream.drain()
     var perRound: [[Int64]] = []
     while hub.syncRound() || stream.bufferedCount > 0 {
@@ -44,10 +46,11 @@ import Testing
   }
 
   @Test func catchUpResponsesCarryTheLastRevisionTheyCover() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 5))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 5))
+    defer { history.remove() }
     for index in 0..<12 { history.put(index.isMultiple(of: 2) ? "a" : "b", "v") }  // revisions 2...13
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("a")), startRevision: 2))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("a")), startRevision: 2))
     hub.syncUntilIdle()
     let events = stream.drain().filter { !$0.events.isEmpty }
     #expect(events.map(\.revision) == [6, 11, 13])
@@ -55,11 +58,12 @@ import Testing
   }
 
   @Test func watchersOnOneStreamCatchUpFromDifferentRevisions() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 3))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 3))
+    defer { history.remove() }
     for index in 0..<20 { history.put("k", "\(index)") }  // revisions 2...21
     let stream = hub.openStream(bufferCapacity: 1_000)
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 5))
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 15))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 5))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 15))
     hub.syncUntilIdle()
     let responses = stream.drain()
     let first = responses.filter { $0.watchID == 0 }.flatMap(\.events).map(\.kv.modRevision)
@@ -69,11 +73,12 @@ import Testing
   }
 
   @Test func startRevisionBelowTheCompactedRevisionIsCanceledWithCompactRevision() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     for index in 0..<10 { history.put("k", "\(index)") }  // revisions 2...11
-    history.compact(8)
+    try history.compact(8)
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 3))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 3))
     let responses = stream.drain()
     #expect(responses.count == 2)
     #expect(responses[0].created && !responses[0].canceled && responses[0].watchID == 0)
@@ -82,22 +87,24 @@ import Testing
   }
 
   @Test func startRevisionAtTheCompactedRevisionStillWorks() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     for index in 0..<10 { history.put("k", "\(index)") }
-    history.compact(8)
+    try history.compact(8)
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 8))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 8))
     hub.syncUntilIdle()
     #expect(stream.drain().flatMap(\.events).map(\.kv.modRevision) == [8, 9, 10, 11])
   }
 
   @Test func compactionDuringCatchUpCancelsTheWatcher() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 5))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 5))
+    defer { history.remove() }
     for index in 0..<30 { history.put("k", "\(index)") }  // revisions 2...31
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 2))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 2))
     hub.syncRound()  // 2...6 delivered
-    history.compact(20)
+    try history.compact(20)
     hub.syncUntilIdle()
     let responses = stream.drain()
     let last = try #require(responses.last)
@@ -107,13 +114,14 @@ import Testing
   }
 
   @Test func aSourceThatRefusesCompactedHistoryCancelsTheWatcher() throws {
-    let (history, _) = makeHub()
+    let history = try StoreHistory()
+    defer { history.remove() }
     for index in 0..<10 { history.put("k", "\(index)") }
     // The compaction lands between the round's check and its read: the source's error decides.
     let flaky = CompactingSource(history: history, compactTo: 6)
     let hub2 = WatchHub(source: flaky)
     let stream2 = hub2.openStream()
-    stream2.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 3))
+    stream2.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 3))
     hub2.syncUntilIdle()
     let responses = stream2.drain()
     #expect(responses.last?.canceled == true)
@@ -122,9 +130,10 @@ import Testing
   }
 
   @Test func watchersAlreadySyncedAreUntouchedByCatchUp() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let live = hub.openStream()
-    live.create(WatchCreateRequest(range: KeyRange(key: bytes("k"))))
+    live.create(WatchCreateRequest(range: KeyRange(key: b("k"))))
     history.put("k", "1")
     let reads = history.eventReads
     hub.syncUntilIdle()
@@ -135,16 +144,16 @@ import Testing
 
 /// A source whose compaction happens just after the hub checked the compacted revision.
 final class CompactingSource: WatchEventSource {
-  let history: MemoryHistory
+  let history: StoreHistory
   let compactTo: Int64
-  init(history: MemoryHistory, compactTo: Int64) {
+  init(history: StoreHistory, compactTo: Int64) {
     self.history = history
     self.compactTo = compactTo
   }
   var currentRevision: Int64 { history.currentRevision }
   var compactedRevision: Int64 { 0 }
   func events(from: Int64, through: Int64, limit: Int) throws(MVCCError) -> [Event] {
-    history.compact(compactTo)
+    if history.compactedRevision < compactTo { try history.compact(compactTo) }
     return try history.events(from: from, through: through, limit: limit)
   }
   func value(of key: [UInt8], atRevision rev: Int64) throws(MVCCError) -> KeyValue? {
@@ -155,10 +164,11 @@ final class CompactingSource: WatchEventSource {
 /// Catch-up rounds share out their watcher budget fairly.
 @Suite struct WatchCatchUpFairnessTests {
   @Test func watchersBeyondTheRoundBudgetTakeTurnsWhileWritesContinue() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 1, maxWatchersPerRound: 2))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 1, maxWatchersPerRound: 2))
+    defer { history.remove() }
     for index in 0..<20 { history.put("k", "\(index)") }  // revisions 2...21
     let stream = hub.openStream(bufferCapacity: 1_000)
-    for _ in 0..<5 { stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 2)) }
+    for _ in 0..<5 { stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 2)) }
     _ = stream.drain()
     // One write per round: no watcher can finish, so only turn-taking lets all of them progress.
     for round in 0..<6 {

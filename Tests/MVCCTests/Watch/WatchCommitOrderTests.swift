@@ -4,9 +4,10 @@ import Testing
 /// Commits that reach the hub late, twice or out of order.
 @Suite struct WatchCommitOrderTests {
   @Test func commitsNotifiedOutOfOrderAreDeliveredOnceInOrder() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: .prefix(bytes("k"))))
+    stream.create(WatchCreateRequest(range: .prefix(b("k"))))
     _ = stream.drain()
     history.observer = nil
     history.put("k1", "a")  // 2
@@ -24,9 +25,10 @@ import Testing
   }
 
   @Test func commitsMadeBeforeTheHubWasAttachedAreReadFromHistory() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k"))))
     _ = stream.drain()
     history.observer = nil
     history.put("k", "missed")  // 2, never notified

@@ -12,9 +12,10 @@ import TestSupport
   }
 
   @Test func writerCatchUpAndAsyncConsumerTogetherDeliverEveryEventOnceInOrder() async throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 64))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 64))
+    defer { history.remove() }
     let stream = hub.openStream(bufferCapacity: 4)
-    stream.create(WatchCreateRequest(range: .prefix(bytes("k"))))
+    stream.create(WatchCreateRequest(range: .prefix(b("k"))))
     _ = stream.poll()
     let writes = 5_000
     let stop = StopFlag()

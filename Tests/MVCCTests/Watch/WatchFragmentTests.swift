@@ -4,7 +4,7 @@ import Testing
 /// Encoded sizes and etcd's fragmentation of large responses.
 @Suite struct WatchFragmentTests {
   private func putEvent(_ key: String, value: Int, revision: Int64) -> Event {
-    Event(kind: .put, kv: KeyValue(key: bytes(key), createRevision: revision, modRevision: revision, version: 1,
+    Event(kind: .put, kv: KeyValue(key: b(key), createRevision: revision, modRevision: revision, version: 1,
       value: [UInt8](repeating: 0x61, count: value)))
   }
 
@@ -12,8 +12,8 @@ import Testing
     // KeyValue{key "a", create 2, mod 2, version 1, value "bb"}: 3 + 2 + 2 + 2 + 4 = 13 bytes.
     // Event{kv}: 2 + 13 = 15; as field 11 of the response: 2 + 15 = 17.
     // Response: header of 10 bytes (2 + 10), watch_id 3 (2), the event (17) = 31.
-    let event = Event(kind: .put, kv: KeyValue(key: bytes("a"), createRevision: 2, modRevision: 2, version: 1,
-      value: bytes("bb")))
+    let event = Event(kind: .put, kv: KeyValue(key: b("a"), createRevision: 2, modRevision: 2, version: 1,
+      value: b("bb")))
     let response = WatchResponse(watchID: 3, events: [event], revision: 2)
     #expect(response.encodedSize(headerBytes: 10) == 31)
     var deleted = response
@@ -24,12 +24,13 @@ import Testing
   }
 
   @Test func responseOverTheLimitIsSplitIntoFragmentsForWatchersThatAskedForIt() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream(maxResponseBytes: 1_000)
-    stream.create(WatchCreateRequest(range: .prefix(bytes("k")), fragment: true))
+    stream.create(WatchCreateRequest(range: .prefix(b("k")), fragment: true))
     _ = stream.drain()
     let value = String(repeating: "v", count: 300)
-    history.commit((0..<10).map { .put(bytes("k\($0)"), bytes(value)) })
+    history.commit((0..<10).map { .put(b("k\($0)"), b(value)) })
     let fragments = stream.drain()
     #expect(fragments.count > 1)
     #expect(fragments.dropLast().allSatisfy { $0.fragment })
@@ -40,12 +41,13 @@ import Testing
   }
 
   @Test func responseOverTheLimitStaysWholeWithoutTheFragmentOption() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream(maxResponseBytes: 1_000)
-    stream.create(WatchCreateRequest(range: .prefix(bytes("k"))))
+    stream.create(WatchCreateRequest(range: .prefix(b("k"))))
     _ = stream.drain()
     let value = String(repeating: "v", count: 300)
-    history.commit((0..<10).map { .put(bytes("k\($0)"), bytes(value)) })
+    history.commit((0..<10).map { .put(b("k\($0)"), b(value)) })
     let responses = stream.drain()
     #expect(responses.count == 1)
     #expect(responses[0].events.count == 10 && !responses[0].fragment)

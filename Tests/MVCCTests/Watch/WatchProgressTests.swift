@@ -4,9 +4,10 @@ import Testing
 /// Progress requests and periodic progress notifications.
 @Suite struct WatchProgressTests {
   @Test func progressRequestIsAnsweredWithTheCurrentRevisionAndWatchIDMinusOne() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k"))))
     history.put("other", "1")
     _ = stream.drain()
     stream.requestProgress()
@@ -16,10 +17,11 @@ import Testing
   }
 
   @Test func progressRequestWaitsUntilEveryWatcherCaughtUp() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 2))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 2))
+    defer { history.remove() }
     for index in 0..<6 { history.put("k", "\(index)") }  // revisions 2...7
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 2))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 2))
     _ = stream.drain()
     stream.requestProgress()
     #expect(stream.drain().isEmpty)
@@ -31,11 +33,12 @@ import Testing
   }
 
   @Test func progressNotifyGoesOnlyToIdleSyncedWatchersThatAskedForIt() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(progressInterval: .seconds(10)))
+    let (history, hub) = try makeHub(WatchHub.Configuration(progressInterval: .seconds(10)))
+    defer { history.remove() }
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("idle")), progressNotify: true))
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("busy")), progressNotify: true))
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("quiet"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("idle")), progressNotify: true))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("busy")), progressNotify: true))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("quiet"))))
     _ = stream.drain()
     hub.tick(now: .seconds(0))
     history.put("busy", "1")

@@ -5,11 +5,12 @@ import Testing
 /// aside, then catches up from history once the consumer reads again, losing and repeating nothing.
 @Suite struct WatchSlowConsumerTests {
   @Test func slowConsumerNeverBlocksTenThousandWritesAndLaterGetsEveryEventOnceInOrder() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let slow = hub.openStream(bufferCapacity: 16)
     let fast = hub.openStream(bufferCapacity: 16)
-    slow.create(WatchCreateRequest(range: .prefix(bytes("key"))))
-    fast.create(WatchCreateRequest(range: .prefix(bytes("key"))))
+    slow.create(WatchCreateRequest(range: .prefix(b("key"))))
+    fast.create(WatchCreateRequest(range: .prefix(b("key"))))
     _ = slow.drain()
     var fastRevisions: [Int64] = []
     var peakPending = 0
@@ -50,9 +51,10 @@ import Testing
   }
 
   @Test func aFullStreamMakesAVictimThatRetriesItsPendingResponse() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream(bufferCapacity: 2)
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k"))))
     _ = stream.drain()
     history.put("k", "1")
     history.put("k", "2")
@@ -71,11 +73,12 @@ import Testing
   }
 
   @Test func controlResponsesGetThroughAFullStream() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream(bufferCapacity: 1)
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k"))))
     history.put("k", "1")
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("j"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("j"))))
     stream.cancel(watchID: 0)
     let responses = stream.drain()
     #expect(responses.map(\.created) == [true, true, false])

@@ -4,9 +4,10 @@ import Testing
 /// Streams and watchers that go away while behind leave nothing behind in the hub.
 @Suite struct WatchTeardownTests {
   @Test func cancelingAVictimDropsItsPendingResponse() throws {
-    let (history, hub) = makeHub()
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
     let stream = hub.openStream(bufferCapacity: 1)
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k"))))
     _ = stream.drain()
     history.put("k", "1")
     history.put("k", "2")
@@ -19,10 +20,11 @@ import Testing
   }
 
   @Test func closingAStreamWhileItsWatcherCatchesUpStopsTheCatchUp() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 2))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 2))
+    defer { history.remove() }
     for index in 0..<10 { history.put("k", "\(index)") }
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("k")), startRevision: 2))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 2))
     hub.syncRound()
     stream.close()
     #expect(hub.syncRound() == false)
@@ -30,10 +32,11 @@ import Testing
   }
 
   @Test func progressNotifySkipsWatchersStillCatchingUp() throws {
-    let (history, hub) = makeHub(WatchHub.Configuration(maxRevisionsPerRound: 1, progressInterval: .seconds(1)))
+    let (history, hub) = try makeHub(WatchHub.Configuration(maxRevisionsPerRound: 1, progressInterval: .seconds(1)))
+    defer { history.remove() }
     for index in 0..<5 { history.put("k", "\(index)") }
     let stream = hub.openStream()
-    stream.create(WatchCreateRequest(range: KeyRange(key: bytes("other")), startRevision: 2, progressNotify: true))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("other")), startRevision: 2, progressNotify: true))
     _ = stream.drain()
     hub.tick(now: .seconds(0))
     hub.tick(now: .seconds(1))
