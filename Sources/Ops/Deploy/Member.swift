@@ -27,11 +27,6 @@ struct Member: Sendable {
     ServiceManagers.make(choice: host.node.service, facts: facts, host: host, paths: paths, connection: connection)
   }
 
-  /// Kept so callers that still pass `host.node.service` compile; `service` is the same manager.
-  func service(choice: ServiceChoice) -> any ServiceManager {
-    ServiceManagers.make(choice: choice, facts: facts, host: host, paths: paths, connection: connection)
-  }
-
   /// The account that owns the member's data and keys: the service user, unless the tool runs unprivileged on
   /// this machine (then files stay the operator's).
   var owner: String? {

@@ -137,7 +137,7 @@ public struct RollingRestart: Sendable {
     if let upgrade {
       do { try await push(upgrade, to: member, say: say) } catch { throw stopped("pushing the new build failed: \(error.description)") }
     }
-    let service = member.service(choice: host.node.service)
+    let service = member.service
     say("\(name): restarting \(host.node.serviceName)")
     do {
       try await service.stop()
