@@ -105,9 +105,9 @@ extension Deployer {
           if options.dryRun { changes.append("push \(remote) (to be issued)"); continue }
           throw .fileFailed(host: "controller", path: local, message: "missing; the certs phase could not create it")
         }
-        if try await member.connection.sha256(of: remote) == SHA256Hex.of(data) { continue }
-        if !options.dryRun { try await member.connection.writeFile(data, to: remote, mode: mode, owner: owner) }
-        changes.append("pushed \(remote)")
+        if try await member.writeIfChanged(data, to: remote, mode: mode, owner: owner, dryRun: options.dryRun) {
+          changes.append("pushed \(remote)")
+        }
       }
       if !changes.isEmpty { member.needsRestart = true }
       return changes

@@ -21,4 +21,14 @@ extension Member {
     }
     return localHash
   }
+
+  /// Writes `data` to `remote` on the member's host (atomically, with `mode` and `owner`) unless the remote file
+  /// already has the same SHA-256.
+  /// - Parameter dryRun: only compare; write nothing (the result still says whether a write is due).
+  /// - Returns: whether the file differed (and so was written, unless `dryRun`).
+  func writeIfChanged(_ data: Data, to remote: String, mode: Int, owner: String?, dryRun: Bool = false) async throws(OpsError) -> Bool {
+    if try await connection.sha256(of: remote) == SHA256Hex.of(data) { return false }
+    if !dryRun { try await connection.writeFile(data, to: remote, mode: mode, owner: owner) }
+    return true
+  }
 }

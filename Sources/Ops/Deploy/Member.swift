@@ -39,14 +39,7 @@ struct Member: Sendable {
 func forEachMember<T: Sendable>(
   _ members: [Member], _ body: @escaping @Sendable (Member) async -> T
 ) async -> [T] {
-  await withTaskGroup(of: (Int, T).self) { group in
-    for (index, member) in members.enumerated() {
-      group.addTask { (index, await body(member)) }
-    }
-    var results: [(Int, T)] = []
-    for await result in group { results.append(result) }
-    return results.sorted { $0.0 < $1.0 }.map(\.1)
-  }
+  await inParallel(members, body)
 }
 
 /// Runs a throwing `body` for every member in parallel and returns the values in inventory order; when members
