@@ -59,7 +59,7 @@ public enum OpsCommands {
     }
     let health = await client.closing { client in await client.healthOfAll() }
     for result in health {
-      let took = String(format: "%.3fms", Double(result.took.components.attoseconds) / 1e15 + Double(result.took.components.seconds) * 1000)
+      let took = String(format: "%.3fms", result.took.fractionalSeconds * 1000)
       if result.isHealthy {
         printOut("\(result.endpoint) is healthy: successfully committed proposal: took = \(took)")
       } else {

@@ -26,8 +26,8 @@ struct BackupCommand: AsyncParsableCommand {
   @Option(help: "With --schedule/--unschedule: only these hosts (comma-separated; default every member).") var on: String?
   @Flag(help: "Copy one follower's data dir: stop it, tar it on its host, start it, fetch the archive.") var dataDirCopy = false
   @Flag(help: "With --schedule, --unschedule or --data-dir-copy: show the plan and diffs; change nothing.") var dryRun = false
-  @Flag(help: "Do not ask before --unschedule or --data-dir-copy.") var yes = false
-  @Flag(help: "Record unknown host keys in known_hosts (a changed key is always refused).") var acceptNewHostKeys = false
+  @OptionGroup var confirm: ConfirmationFlags
+  @OptionGroup var hostKeys: HostKeyFlags
 
   func validate() throws {
     if let keep, keep < 1 { throw ValidationError("--keep must be at least 1 (the new backup is always kept)") }
@@ -39,7 +39,7 @@ struct BackupCommand: AsyncParsableCommand {
     }
     let hostModes = schedule != nil || unschedule
     if on != nil, !hostModes { throw ValidationError("--on applies to --schedule and --unschedule; use --member to pick the snapshot's member") }
-    if let on, hosts(on).isEmpty { throw ValidationError("--on needs host names, comma-separated") }
+    if let on, CommaList.parse(on).isEmpty { throw ValidationError("--on needs host names, comma-separated") }
     if modes.isEmpty, dryRun { throw ValidationError("--dry-run applies to --schedule, --unschedule and --data-dir-copy") }
     if !modes.isEmpty, verify || maxAgeDays != nil {
       throw ValidationError("--verify and --max-age-days apply to snapshots taken from here, not to \(modes[0])")
@@ -50,22 +50,18 @@ struct BackupCommand: AsyncParsableCommand {
     if dataDirCopy, keep != nil { throw ValidationError("--keep does not apply to --data-dir-copy") }
   }
 
-  func hosts(_ list: String) -> [String] {
-    list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-  }
-
   func run() async throws {
     let binaries = OpsCLI.binaryDirectory
     if schedule != nil || unschedule {
       var options = BackupSchedule.Options()
       if let schedule { options.spec = schedule }
       if let keep { options.keep = keep }
-      options.hosts = on.map(hosts)
+      options.hosts = on.map(CommaList.parse)
       options.dryRun = dryRun
-      options.acceptNewHostKeys = acceptNewHostKeys
+      options.acceptNewHostKeys = hostKeys.acceptNewHostKeys
       if unschedule {
         throw ExitCode(await OpsCommands.unscheduleBackup(inventoryPath: inventory, options: options, binaryDirectory: binaries,
-                                                         confirmation: Confirmation(assumeYes: yes)))
+                                                         confirmation: confirm.confirmation))
       }
       throw ExitCode(await OpsCommands.scheduleBackup(inventoryPath: inventory, options: options, binaryDirectory: binaries))
     }
@@ -74,9 +70,9 @@ struct BackupCommand: AsyncParsableCommand {
       options.member = member
       options.directory = to
       options.dryRun = dryRun
-      options.acceptNewHostKeys = acceptNewHostKeys
+      options.acceptNewHostKeys = hostKeys.acceptNewHostKeys
       throw ExitCode(await OpsCommands.copyDataDirectory(inventoryPath: inventory, options: options, binaryDirectory: binaries,
-                                                        confirmation: Confirmation(assumeYes: yes)))
+                                                        confirmation: confirm.confirmation))
     }
     var options = Backup.Options()
     options.directory = to

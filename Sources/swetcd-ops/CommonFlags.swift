@@ -2,11 +2,6 @@ import ArgumentParser
 import Foundation
 import Ops
 
-/// The inventory file every command starts from.
-struct InventoryArgument: ParsableArguments {
-  @Argument(help: "The inventory YAML file.") var inventory: String
-}
-
 /// `--dry-run` and `--health-timeout`, shared by the membership, restore and rolling commands.
 struct PlanFlags: ParsableArguments {
   @Flag(help: "Print the plan with the quorum arithmetic; change nothing.") var dryRun = false

@@ -11,7 +11,7 @@ struct Deploy: AsyncParsableCommand {
   @Flag(help: "Print the plan with diffs of every file and the quorum arithmetic; change nothing.") var dryRun = false
   @Option(help: "Run only these phases (comma-separated).") var only: String?
   @Option(help: "Skip these phases (comma-separated).") var skip: String?
-  @Flag(help: "Record unknown host keys in known_hosts (a changed key is always refused).") var acceptNewHostKeys = false
+  @OptionGroup var hostKeys: HostKeyFlags
   @Option(help: "Folder of templates to render instead of the shipped ones.") var templates: String?
   @Option(help: "Seconds to wait for every member to be healthy.") var healthTimeout: Int = 120
 
@@ -34,7 +34,7 @@ struct Deploy: AsyncParsableCommand {
     options.dryRun = dryRun
     options.only = try only.map(Self.phases)
     options.skip = try skip.map(Self.phases) ?? []
-    options.acceptNewHostKeys = acceptNewHostKeys
+    options.acceptNewHostKeys = hostKeys.acceptNewHostKeys
     options.healthTimeout = .seconds(healthTimeout)
     let code = await OpsCommands.deploy(inventoryPath: inventory, options: options, templatesDirectory: templates)
     throw ExitCode(code)

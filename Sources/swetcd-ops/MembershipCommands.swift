@@ -4,21 +4,20 @@ import Ops
 
 /// Flags every membership and restore command takes.
 struct ChangeFlags: ParsableArguments {
-  @Flag(help: "Print the plan with the quorum arithmetic; change nothing.") var dryRun = false
-  @Flag(help: "Do not ask for confirmation (needed when stdin is not a terminal).") var yes = false
+  @OptionGroup var plan: PlanFlags
+  @OptionGroup var confirm: ConfirmationFlags
   @Flag(help: "Skip the snapshot taken before the change.") var noBackup = false
   @Option(help: "Folder for that snapshot (default: backups/<cluster> beside the inventory).") var backupDir: String?
-  @Flag(help: "Record unknown host keys in known_hosts (a changed key is always refused).") var acceptNewHostKeys = false
-  @Option(help: "Seconds to wait for members to be healthy.") var healthTimeout: Int = 120
+  @OptionGroup var hostKeys: HostKeyFlags
   @Option(help: "Folder of templates to render instead of the shipped ones.") var templates: String?
 
   var options: MembershipOptions {
-    var options = MembershipOptions(binaryDirectory: OpsCLI.binaryDirectory, confirmation: Confirmation(assumeYes: yes))
-    options.dryRun = dryRun
+    var options = MembershipOptions(binaryDirectory: OpsCLI.binaryDirectory, confirmation: confirm.confirmation)
+    options.dryRun = plan.dryRun
     options.backupFirst = !noBackup
     options.backupDirectory = backupDir
-    options.acceptNewHostKeys = acceptNewHostKeys
-    options.healthTimeout = .seconds(healthTimeout)
+    options.acceptNewHostKeys = hostKeys.acceptNewHostKeys
+    options.healthTimeout = .seconds(plan.healthTimeout)
     options.templatesDirectory = templates
     return options
   }
@@ -43,7 +42,7 @@ struct AddMember: AsyncParsableCommand {
     var adjusted = flags.options
     adjusted.catchUpTimeout = .seconds(catchUpTimeout)
     let options = adjusted
-    let names = hosts.flatMap { $0.split(separator: ",").map(String.init) }
+    let names = hosts.flatMap(CommaList.parse)
     throw ExitCode(await OpsCommands.runMembershipChange(inventoryPath: inventory) { inventory, say throws(OpsError) in
       try await MemberAdder(inventory: inventory, hostNames: names, options: options, say: say).run()
     })

@@ -4,20 +4,16 @@ import Ops
 
 /// Options shared by the one-member-at-a-time commands.
 struct RollingArguments: ParsableArguments {
-  @Flag(help: "Print the plan (cluster table, order, quorum arithmetic); change nothing.") var dryRun = false
-  @Option(help: "Seconds each member may take to be healthy (and caught up) after its step.") var healthTimeout: Int = 120
-  @Flag(help: "Record unknown host keys in known_hosts (a changed key is always refused).") var acceptNewHostKeys = false
+  @OptionGroup var plan: PlanFlags
+  @OptionGroup var hostKeys: HostKeyFlags
 
-  func validate() throws {
-    if healthTimeout < 1 { throw ValidationError("--health-timeout must be at least 1 second") }
-  }
-
-  func options(hosts: String?, yes: Bool) -> RollingOptions {
-    var options = RollingOptions(confirmation: Confirmation(assumeYes: yes), binaryDirectory: OpsCLI.binaryDirectory)
-    options.hosts = hosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-    options.dryRun = dryRun
-    options.gateTimeout = .seconds(healthTimeout)
-    options.acceptNewHostKeys = acceptNewHostKeys
+  /// - Parameter hosts: the names `--hosts` gave (nil: every member).
+  func options(hosts: [String]?, confirmation: Confirmation) -> RollingOptions {
+    var options = RollingOptions(confirmation: confirmation, binaryDirectory: OpsCLI.binaryDirectory)
+    options.hosts = hosts
+    options.dryRun = plan.dryRun
+    options.gateTimeout = .seconds(plan.healthTimeout)
+    options.acceptNewHostKeys = hostKeys.acceptNewHostKeys
     return options
   }
 }
@@ -29,12 +25,12 @@ struct RestartCommand: AsyncParsableCommand {
     discussion: "Before each member the whole cluster must be healthy; after it the member must be healthy and caught up with the leader's raft index, else the run stops and says how to resume. Asks for confirmation (--yes to skip; without a terminal it refuses).")
 
   @Argument(help: "The inventory YAML file.") var inventory: String
-  @Option(help: "Only these hosts (comma-separated inventory names).") var hosts: String?
-  @Flag(help: "Do not ask for confirmation.") var yes = false
+  @OptionGroup var hosts: HostFilterOption
+  @OptionGroup var confirm: ConfirmationFlags
   @OptionGroup var rolling: RollingArguments
 
   func run() async throws {
-    throw ExitCode(await OpsCommands.restart(inventoryPath: inventory, options: rolling.options(hosts: hosts, yes: yes)))
+    throw ExitCode(await OpsCommands.restart(inventoryPath: inventory, options: rolling.options(hosts: hosts.names, confirmation: confirm.confirmation)))
   }
 }
 
@@ -48,7 +44,7 @@ struct UpgradeCommand: AsyncParsableCommand {
   @Option(help: "The new server binary.") var binary: String?
   @Option(help: "The new ctl binary (with --binary).") var ctlBinary: String?
   @Option(help: "A release under <inventory folder>/releases/<version>/; every member must report it afterwards.") var version: String?
-  @Flag(help: "Do not ask for confirmation.") var yes = false
+  @OptionGroup var confirm: ConfirmationFlags
   @OptionGroup var rolling: RollingArguments
 
   func validate() throws {
@@ -62,7 +58,7 @@ struct UpgradeCommand: AsyncParsableCommand {
 
   func run() async throws {
     let source: UpgradeSource = if let binary { .binary(server: binary, ctl: ctlBinary) } else { .version(version ?? "") }
-    throw ExitCode(await OpsCommands.upgrade(inventoryPath: inventory, source: source, options: rolling.options(hosts: nil, yes: yes)))
+    throw ExitCode(await OpsCommands.upgrade(inventoryPath: inventory, source: source, options: rolling.options(hosts: nil, confirmation: confirm.confirmation)))
   }
 }
 
@@ -73,11 +69,11 @@ struct DefragCommand: AsyncParsableCommand {
     discussion: "The whole cluster must be healthy before each member, and the member healthy again after it.")
 
   @Argument(help: "The inventory YAML file.") var inventory: String
-  @Option(help: "Only these hosts (comma-separated inventory names).") var hosts: String?
+  @OptionGroup var hosts: HostFilterOption
   @OptionGroup var rolling: RollingArguments
 
   func run() async throws {
-    throw ExitCode(await OpsCommands.defrag(inventoryPath: inventory, options: rolling.options(hosts: hosts, yes: true)))
+    throw ExitCode(await OpsCommands.defrag(inventoryPath: inventory, options: rolling.options(hosts: hosts.names, confirmation: Confirmation(assumeYes: true))))
   }
 }
 

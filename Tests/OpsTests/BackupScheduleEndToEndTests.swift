@@ -50,7 +50,8 @@ extension OpsEndToEndSuites {
         #expect(keyMode.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "600 root")
 
         // Run the script three times as cron would (its environment, on the host): two snapshots stay.
-        _ = try await scenario.etcdctl(["put", "/scheduled/key", "value"])
+        let put = try await scenario.etcdctl(["put", "/scheduled/key", "value"])
+        try #require(put.status == 0, "\(put.stderr)")
         let folder = host2.localPath("/opt/swetcd-backups")
         var first: String?
         for _ in 0..<3 {

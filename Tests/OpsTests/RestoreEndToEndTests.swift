@@ -8,34 +8,25 @@ import TestSupport
 enum RestoreScenarios {
   /// Writes `count` keys `key/<n>` = `value-<n>` with a few writers in parallel.
   static func writeKeys(_ scenario: DeployScenario, count: Int) async throws {
-    let client = try scenario.client()
-    do {
-      try await writeAll(client, count: count)
-    } catch {
-      await client.close()
-      throw error
-    }
-    await client.close()
-  }
-
-  private static func writeAll(_ client: EtcdClient, count: Int) async throws {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      for writer in 0..<8 {
-        group.addTask {
-          for n in stride(from: writer, to: count, by: 8) {
-            _ = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.put("key/\(n)", "value-\(n)") }
+    try await scenario.client().closing { client in
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for writer in 0..<8 {
+          group.addTask {
+            for n in stride(from: writer, to: count, by: 8) {
+              _ = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.put("key/\(n)", "value-\(n)") }
+            }
           }
         }
+        try await group.waitForAll()
       }
-      try await group.waitForAll()
     }
   }
 
   /// Every `key/<n>` with its value, read back through `hosts`.
   static func readKeys(_ scenario: DeployScenario, on hosts: [String]) async throws -> [String: String] {
-    let client = try scenario.client(hosts)
-    let result = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.get("key/", prefix: true) }
-    await client.close()
+    let result = try await scenario.client(hosts).closing { client async throws(EtcdClientError) in
+      try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.get("key/", prefix: true) }
+    }
     var values: [String: String] = [:]
     for kv in result.kvs { values[String(decoding: kv.key, as: UTF8.self)] = String(decoding: kv.value, as: UTF8.self) }
     return values

@@ -33,9 +33,7 @@ enum RollingScenarios {
 
   /// The inventory name of the member that leads now.
   static func leaderName(_ scenario: DeployScenario) async throws -> String {
-    let client = try scenario.client()
-    let leader = await client.leader()
-    await client.close()
+    let leader = try await scenario.client().closing { client in await client.leader() }
     let status = try #require(leader, "the cluster must have a leader")
     return try #require(scenario.hosts.hosts.first { $0.address == status.endpoint.host }?.name)
   }
@@ -154,12 +152,13 @@ extension RollingScenarios {
     try await DeployScenario.with(server: server) { scenario in
       let deploy = try await scenario.ops("deploy")
       try #require(deploy.status == 0, "\(deploy.stdout.suffix(3000))\n\(deploy.stderr.suffix(1000))")
-      let client = try scenario.client()
-      let oldRevision = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.put("rolling/key", "v1") }
-      for round in 2...50 {
-        _ = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.put("rolling/key", "v\(round)") }
+      let oldRevision = try await scenario.client().closing { client async throws(EtcdClientError) -> Int64 in
+        let first = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.put("rolling/key", "v1") }
+        for round in 2...50 {
+          _ = try await client.withAnyEndpoint { connection async throws(EtcdClientError) in try await connection.put("rolling/key", "v\(round)") }
+        }
+        return first
       }
-      await client.close()
       let pidsBefore = try pids(scenario)
       let leader = try await leaderName(scenario)
 

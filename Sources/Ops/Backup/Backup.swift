@@ -186,21 +186,12 @@ struct SnapshotVerifier: Sendable {
 
   /// `verify` on a thread of its own, so a restore of minutes does not hold one of Swift's few cooperative threads.
   func verifyInBackground(path: String) async throws(OpsError) -> (keys: Int, revision: Int64) {
-    try await Self.offThePool { () throws(OpsError) in try verify(path: path) }
+    try await offThePool { () throws(OpsError) in try verify(path: path) }
   }
 
   /// `status` on a thread of its own.
   func statusInBackground(path: String) async throws(OpsError) -> (keys: Int, revision: Int64) {
-    try await Self.offThePool { () throws(OpsError) in try status(path: path) }
-  }
-
-  private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws(OpsError) -> T) async throws(OpsError) -> T {
-    let result: Result<T, OpsError> = await withCheckedContinuation { continuation in
-      Thread.detachNewThread {
-        do throws(OpsError) { continuation.resume(returning: .success(try work())) } catch { continuation.resume(returning: .failure(error)) }
-      }
-    }
-    return try result.get()
+    try await offThePool { () throws(OpsError) in try status(path: path) }
   }
 
   /// The shell that prints the snapshot's status as JSON and, with `restore`, test-restores it into `scratch`;

@@ -127,9 +127,9 @@ extension BackupSchedule {
         guard let data = FileManager.default.contents(atPath: local) else {
           throw .fileFailed(host: "controller", path: local, message: "cannot be read; run `swetcd-ops deploy` to (re)issue it")
         }
-        if try await connection.sha256(of: remote) == SHA256Hex.of(data) { continue }
-        if !options.dryRun { try await connection.writeFile(data, to: remote, mode: mode, owner: nil) }
-        changes.append("\(options.dryRun ? "would push" : "pushed") \(remote)\(mode == 0o600 ? " (mode 0600)" : "")")
+        if try await member.writeIfChanged(data, to: remote, mode: mode, owner: nil, dryRun: options.dryRun) {
+          changes.append("\(options.dryRun ? "would push" : "pushed") \(remote)\(mode == 0o600 ? " (mode 0600)" : "")")
+        }
       }
     }
     var unitsChanged = false

@@ -119,7 +119,7 @@ public struct DataDirCopy: Sendable {
     let started = Date()
     let name = Self.archiveName(cluster: inventory.cluster.name, date: started, host: member.name)
     let remotePath = "\(remoteFolder)/\(name)"
-    let service = member.service(choice: node.service)
+    let service = member.service
     say("stopping \(node.serviceName) on \(member.name) (revision \(status.revision), raft index \(status.raftIndex))")
     var failure: OpsError?
     do throws(OpsError) {

@@ -105,9 +105,9 @@ extension Deployer {
           if options.dryRun { changes.append("push \(remote) (to be issued)"); continue }
           throw .fileFailed(host: "controller", path: local, message: "missing; the certs phase could not create it")
         }
-        if try await member.connection.sha256(of: remote) == SHA256Hex.of(data) { continue }
-        if !options.dryRun { try await member.connection.writeFile(data, to: remote, mode: mode, owner: owner) }
-        changes.append("pushed \(remote)")
+        if try await member.writeIfChanged(data, to: remote, mode: mode, owner: owner, dryRun: options.dryRun) {
+          changes.append("pushed \(remote)")
+        }
       }
       if !changes.isEmpty { member.needsRestart = true }
       return changes
@@ -137,18 +137,16 @@ extension Deployer {
       var changes: [String] = []
       for (local, remote, isServer) in [(member.serverBinary, member.paths.serverBinary, true),
                                         (member.ctlBinary, member.paths.ctlBinary, false)] {
-        guard let localHash = SHA256Hex.ofFile(local) else {
+        guard FileManager.default.isReadableFile(atPath: local) else {
           throw .fileFailed(host: "controller", path: local,
                             message: "not found; build it (swift build -c release) or set cluster.binary / ctl_binary")
         }
-        if try await member.connection.sha256(of: remote) == localHash { continue }
-        if !options.dryRun {
-          let name = member.name
-          let reporter = self.reporter
-          try await member.connection.pushFile(localPath: local, to: remote, mode: 0o755, owner: nil) { sent, total in
-            reporter.update(name, "binaries: uploading \((remote as NSString).lastPathComponent) \(total > 0 ? sent * 100 / total : 100)%", transient: true)
-          }
-        }
+        let name = member.name
+        let reporter = self.reporter
+        let pushed = try await member.pushIfChanged(local: local, remote: remote, progress: { sent, total in
+          reporter.update(name, "binaries: uploading \((remote as NSString).lastPathComponent) \(total > 0 ? sent * 100 / total : 100)%", transient: true)
+        }, dryRun: options.dryRun)
+        guard let localHash = pushed else { continue }
         changes.append("pushed \(remote) (sha256 \(localHash.prefix(12)))")
         if isServer { member.needsRestart = true }
       }

@@ -92,15 +92,7 @@ public final class Deployer: Sendable {
   // MARK: Connect and gather facts
 
   private func connectAndGatherFacts() async -> [Member] {
-    let results: [Member?] = await withTaskGroup(of: (Int, Member?).self) { group in
-      for (index, host) in targetHosts.enumerated() {
-        group.addTask { (index, await self.connect(host)) }
-      }
-      var collected: [(Int, Member?)] = []
-      for await result in group { collected.append(result) }
-      return collected.sorted { $0.0 < $1.0 }.map(\.1)
-    }
-    return results.compactMap { $0 }
+    await inParallel(targetHosts) { host in await self.connect(host) }.compactMap { $0 }
   }
 
   private func connect(_ host: HostSpec) async -> Member? {

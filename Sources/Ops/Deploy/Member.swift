@@ -27,11 +27,6 @@ struct Member: Sendable {
     ServiceManagers.make(choice: host.node.service, facts: facts, host: host, paths: paths, connection: connection)
   }
 
-  /// Kept so callers that still pass `host.node.service` compile; `service` is the same manager.
-  func service(choice: ServiceChoice) -> any ServiceManager {
-    ServiceManagers.make(choice: choice, facts: facts, host: host, paths: paths, connection: connection)
-  }
-
   /// The account that owns the member's data and keys: the service user, unless the tool runs unprivileged on
   /// this machine (then files stay the operator's).
   var owner: String? {
@@ -44,14 +39,7 @@ struct Member: Sendable {
 func forEachMember<T: Sendable>(
   _ members: [Member], _ body: @escaping @Sendable (Member) async -> T
 ) async -> [T] {
-  await withTaskGroup(of: (Int, T).self) { group in
-    for (index, member) in members.enumerated() {
-      group.addTask { (index, await body(member)) }
-    }
-    var results: [(Int, T)] = []
-    for await result in group { results.append(result) }
-    return results.sorted { $0.0 < $1.0 }.map(\.1)
-  }
+  await inParallel(members, body)
 }
 
 /// Runs a throwing `body` for every member in parallel and returns the values in inventory order; when members

@@ -9,24 +9,20 @@ public struct LocalConnection: HostConnection {
   public func run(_ command: String, stdin: Data?, timeout: Duration) async throws(OpsError) -> CommandOutput {
     let host = hostName
     let seconds = Double(timeout.components.seconds)
-    let result: Result<CommandOutput, OpsError> = await withCheckedContinuation { continuation in
-      DispatchQueue.global().async {
-        continuation.resume(returning: Self.runBlocking(command, stdin: stdin, seconds: seconds, host: host))
-      }
-    }
-    return try result.get()
+    return try await offThePool { () throws(OpsError) in try Self.runBlocking(command, stdin: stdin, seconds: seconds, host: host) }
   }
 
   /// Runs the command on the calling thread (see `SpawnedCommand`).
-  private static func runBlocking(_ command: String, stdin: Data?, seconds: Double, host: String) -> Result<CommandOutput, OpsError> {
+  private static func runBlocking(_ command: String, stdin: Data?, seconds: Double, host: String) throws(OpsError) -> CommandOutput {
+    let outcome: SpawnedCommand.Outcome
     do {
-      let outcome = try SpawnedCommand.run(command, stdin: stdin, timeoutSeconds: seconds)
-      if outcome.timedOut { return .failure(.commandTimedOut(host: host, command: command, seconds: Int(seconds))) }
-      return .success(CommandOutput(stdout: String(decoding: outcome.stdout, as: UTF8.self),
-                                    stderr: String(decoding: outcome.stderr, as: UTF8.self), status: outcome.status))
+      outcome = try SpawnedCommand.run(command, stdin: stdin, timeoutSeconds: seconds)
     } catch {
-      return .failure(.connectionFailed(host: host, message: "cannot run /bin/sh: \(error)"))
+      throw .connectionFailed(host: host, message: "cannot run /bin/sh: \(error)")
     }
+    if outcome.timedOut { throw .commandTimedOut(host: host, command: command, seconds: Int(seconds)) }
+    return CommandOutput(stdout: String(decoding: outcome.stdout, as: UTF8.self),
+                         stderr: String(decoding: outcome.stderr, as: UTF8.self), status: outcome.status)
   }
 
   public func readFile(_ path: String) async throws(OpsError) -> Data? {

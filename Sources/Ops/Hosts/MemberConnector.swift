@@ -52,15 +52,8 @@ final class ConnectedMembers: @unchecked Sendable {
 
   /// Connects to every host in parallel; one result per host, in the order given.
   func connectAll(_ hosts: [HostSpec]) async -> [Result<Member, OpsError>] {
-    await withTaskGroup(of: (Int, Result<Member, OpsError>).self) { group in
-      for (index, host) in hosts.enumerated() {
-        group.addTask {
-          do throws(OpsError) { return (index, .success(try await self.member(host))) } catch { return (index, .failure(error)) }
-        }
-      }
-      var collected: [(Int, Result<Member, OpsError>)] = []
-      for await result in group { collected.append(result) }
-      return collected.sorted { $0.0 < $1.0 }.map(\.1)
+    await inParallel(hosts) { host -> Result<Member, OpsError> in
+      do throws(OpsError) { return .success(try await self.member(host)) } catch { return .failure(error) }
     }
   }
 

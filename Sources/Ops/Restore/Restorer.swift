@@ -41,9 +41,11 @@ public struct Restorer: Sendable {
     switch method {
     case .snapshot:
       guard let snapshot else { throw .refused(reason: "--method snapshot needs --from SNAPSHOT (a .db file written by `swetcd-ops backup`)") }
-      try await restoreSnapshot(try CheckedSnapshot.check(path: snapshot, ctl: localCtl))
+      try await restoreSnapshot(try await CheckedSnapshot.check(path: snapshot, ctl: localCtl))
     case .forceNewCluster:
-      try await forceNewCluster(try snapshot.map { path throws(OpsError) in try CheckedSnapshot.check(path: path, ctl: localCtl) })
+      var checked: CheckedSnapshot?
+      if let snapshot { checked = try await CheckedSnapshot.check(path: snapshot, ctl: localCtl) }
+      try await forceNewCluster(checked)
     }
   }
 

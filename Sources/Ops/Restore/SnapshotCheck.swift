@@ -12,8 +12,14 @@ public struct CheckedSnapshot: Sendable {
   /// The backup manifest beside the file, if any.
   public var manifest: BackupManifest?
 
+  /// Runs on a thread of its own: hashing the file and the test restore take minutes for a large snapshot, which
+  /// must not hold one of Swift's few cooperative threads.
   /// - Parameter ctl: the local ctl binary that restores snapshots of this server.
-  public static func check(path: String, ctl: String) throws(OpsError) -> CheckedSnapshot {
+  public static func check(path: String, ctl: String) async throws(OpsError) -> CheckedSnapshot {
+    try await offThePool { () throws(OpsError) in try checkBlocking(path: path, ctl: ctl) }
+  }
+
+  private static func checkBlocking(path: String, ctl: String) throws(OpsError) -> CheckedSnapshot {
     guard FileManager.default.fileExists(atPath: path) else {
       throw .fileFailed(host: "controller", path: path, message: "no such snapshot file; pass the .db file `swetcd-ops backup` wrote")
     }

@@ -137,7 +137,7 @@ public struct RollingRestart: Sendable {
     if let upgrade {
       do { try await push(upgrade, to: member, say: say) } catch { throw stopped("pushing the new build failed: \(error.description)") }
     }
-    let service = member.service(choice: host.node.service)
+    let service = member.service
     say("\(name): restarting \(host.node.serviceName)")
     do {
       try await service.stop()
@@ -163,7 +163,7 @@ public struct RollingRestart: Sendable {
     var files = [(upgrade.server, upgrade.serverSHA256, member.paths.serverBinary)]
     if let ctl = upgrade.ctl, let hash = upgrade.ctlSHA256 { files.append((ctl, hash, member.paths.ctlBinary)) }
     for (local, hash, remote) in files {
-      if try await member.pushIfChanged(local: local, remote: remote) {
+      if try await member.pushIfChanged(local: local, remote: remote) != nil {
         say("\(member.name): pushed \(remote) (sha256 \(hash.prefix(12)))")
       }
     }
@@ -174,7 +174,7 @@ public struct RollingRestart: Sendable {
     guard let upgrade, let ctl = upgrade.ctl, let hash = upgrade.ctlSHA256 else { return }
     for name in names {
       guard let member = members[name] else { continue }
-      if try await member.pushIfChanged(local: ctl, remote: member.paths.ctlBinary) {
+      if try await member.pushIfChanged(local: ctl, remote: member.paths.ctlBinary) != nil {
         say("\(name): pushed \(member.paths.ctlBinary) (sha256 \(hash.prefix(12)))")
       }
     }

@@ -36,7 +36,7 @@ struct RunningServer: Sendable, Hashable {
 
   /// The member's running server, or nil when it does not run.
   static func of(_ member: Member) async throws(OpsError) -> RunningServer? {
-    let service = member.service(choice: member.host.node.service)
+    let service = member.service
     let command = probeCommand(kind: service.kind, serviceName: member.host.node.serviceName, paths: member.paths)
     let output = try await member.connection.run(command, stdin: nil, timeout: .seconds(60))
     return parse(output.stdout)
