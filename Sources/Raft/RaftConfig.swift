@@ -64,9 +64,6 @@ public enum RaftError: Error, Sendable, Hashable, CustomStringConvertible {
   case stepPeerNotFound
   /// The configuration is invalid.
   case invalidConfig(String)
-  /// Reserved: a conf change proposed while another is pending is NOT reported with this error; like etcd, the
-  /// leader replaces it with an empty normal entry (it is silently ignored).
-  case confChangeInProgress
 
   public var description: String {
     switch self {
@@ -79,8 +76,6 @@ public enum RaftError: Error, Sendable, Hashable, CustomStringConvertible {
       return "raft response from a node that is not a member; drop it (the peer may have been removed)"
     case .invalidConfig(let why):
       return "invalid raft config: \(why)"
-    case .confChangeInProgress:
-      return "a membership change is already pending; wait until it is applied"
     }
   }
 }

@@ -126,8 +126,6 @@ struct SimChecker {
     maxKnownCommit = max(maxKnownCommit, state.commit)
   }
 
-  mutating func observeCommit(_ commit: LogIndex) { maxKnownCommit = max(maxKnownCommit, commit) }
-
   /// A full, non-incremental log matching sweep over every pair of stored logs (run at the end of each run as a
   /// cross-check of the incremental one): if two logs agree on the term at an index, they hold identical entries
   /// at every index below it that both still store.

@@ -324,7 +324,7 @@ final class SimRun {
       if let change {
         note("n\(leader.id) proposes \(change) n\(joiner)")
         do { try leader.raft!.proposeConfChange(ConfChange(type: change, nodeID: joiner)) } catch {
-          if error != .proposalDropped && error != .confChangeInProgress {
+          if error != .proposalDropped {
             throw SimViolation(invariant: "propose", detail: "n\(leader.id) conf change: \(error)")
           }
         }
