@@ -84,7 +84,7 @@ let package = Package(
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "EtcdClient", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["Scenarios"]),
     .testTarget(name: "WALTests", dependencies: ["WAL", "Raft", "Checksum", "TestSupport", "swetcd-bench"]),
-    .testTarget(name: "MVCCTests", dependencies: ["MVCC", "Checksum", "TestSupport", "swetcd-bench"]),
+    .testTarget(name: "MVCCTests", dependencies: ["MVCC", "Raft", "Checksum", "TestSupport", "swetcd-bench"]),
     .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "TestSupport"]),
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),

@@ -1,3 +1,4 @@
+import Raft
 import TestSupport
 import MVCC
 import Testing
@@ -101,7 +102,7 @@ import Testing
 
   @Test(arguments: [1, 2, 3] as [UInt64])
   func randomHistoriesMatchTheReferenceModel(seed: UInt64) throws {
-    var generator = SeededGenerator(seed: seed)
+    var generator = SplitMix64(seed: seed)
     let index = KeyIndexTree()
     var model = Model()
     var rows: [Row] = []

@@ -1,4 +1,5 @@
 @testable import MVCC
+import Raft
 import TestSupport
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
   }
 
   @Test func randomInsertsAndRemovalsKeepInvariantsAndMatchADictionary() throws {
-    var generator = SeededGenerator(seed: 42)
+    var generator = SplitMix64(seed: 42)
     var map = OrderedByteMap<Int>()
     var reference: [[UInt8]: Int] = [:]
     for step in 0..<30_000 {

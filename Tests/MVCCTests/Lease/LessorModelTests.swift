@@ -1,3 +1,4 @@
+import Raft
 import TestSupport
 import MVCC
 import Testing
@@ -14,8 +15,8 @@ import Testing
 
   @Test(arguments: [11, 12, 13] as [UInt64])
   func randomUseMatchesTheModel(seed: UInt64) throws {
-    var generator = SeededGenerator(seed: seed)
-    let lessor = Lessor(minimumTTL: 2, idGenerator: SeededGenerator(seed: seed + 100))
+    var generator = SplitMix64(seed: seed)
+    let lessor = Lessor(minimumTTL: 2, idGenerator: SplitMix64(seed: seed + 100))
     lessor.promote(now: .zero)
     var model: [LeaseID: ModelLease] = [:]
     var nowMs: Int64 = 0

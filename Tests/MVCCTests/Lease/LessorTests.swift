@@ -1,3 +1,4 @@
+import Raft
 import TestSupport
 import MVCC
 import Testing
@@ -7,7 +8,7 @@ import Testing
   private let key = { (name: String) in Array(name.utf8) }
 
   private func primary(minimumTTL: Int64 = 2, at now: Duration = .zero) -> Lessor {
-    let lessor = Lessor(minimumTTL: minimumTTL, idGenerator: SeededGenerator(seed: 7))
+    let lessor = Lessor(minimumTTL: minimumTTL, idGenerator: SplitMix64(seed: 7))
     lessor.promote(now: now)
     return lessor
   }
@@ -39,8 +40,8 @@ import Testing
       ids.insert(id)
     }
     #expect(ids.count == 200)
-    let again = Lessor(idGenerator: SeededGenerator(seed: 7))
-    #expect(again.newLeaseID() == Lessor(idGenerator: SeededGenerator(seed: 7)).newLeaseID(), "IDs come from the injected generator")
+    let again = Lessor(idGenerator: SplitMix64(seed: 7))
+    #expect(again.newLeaseID() == Lessor(idGenerator: SplitMix64(seed: 7)).newLeaseID(), "IDs come from the injected generator")
   }
 
   @Test func revokeReturnsTheAttachedKeysInOrderAndForgetsTheLease() throws {
@@ -103,7 +104,7 @@ import Testing
   }
 
   @Test func grantOffThePrimaryLastsUntilPromotionThenGetsItsFullTTL() throws {
-    let lessor = Lessor(idGenerator: SeededGenerator(seed: 1))
+    let lessor = Lessor(idGenerator: SplitMix64(seed: 1))
     _ = try lessor.grant(id: 1, ttl: 10, now: .seconds(5))
     #expect(lessor.expired(now: .seconds(500)).isEmpty)
     lessor.promote(now: .seconds(500), extend: .seconds(1))
@@ -121,7 +122,7 @@ import Testing
     #expect(records == [LeaseRecord(id: 1, ttl: 30), LeaseRecord(id: 2, ttl: 60)])
 
     // 25 s later the member restarts from its persisted records and becomes leader again.
-    let after = Lessor(idGenerator: SeededGenerator(seed: 2))
+    let after = Lessor(idGenerator: SplitMix64(seed: 2))
     after.restore(records: records + [LeaseRecord(id: 3, ttl: 1)])
     #expect(!after.isPrimary)
     #expect(after.expired(now: .seconds(1_000)).isEmpty)
@@ -150,7 +151,7 @@ import Testing
   }
 
   @Test func promotionSpreadsAPileOfSimultaneousExpiriesBelowTheRevokeRate() throws {
-    let lessor = Lessor(idGenerator: SeededGenerator(seed: 3))
+    let lessor = Lessor(idGenerator: SplitMix64(seed: 3))
     let count = 3_000
     for id in 1...count { _ = try lessor.grant(id: LeaseID(id), ttl: 10, now: .zero) }
     lessor.promote(now: .zero)

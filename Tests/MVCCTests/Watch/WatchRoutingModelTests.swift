@@ -1,3 +1,4 @@
+import Raft
 import MVCC
 import Testing
 import TestSupport
@@ -5,11 +6,11 @@ import TestSupport
 /// The key and interval indexes route exactly as `KeyRange.contains` says, for random mixes of single keys, ranges,
 /// prefixes and open ends, single-key and multi-key transactions, while watchers come and go.
 @Suite struct WatchRoutingModelTests {
-  private func randomKey(_ random: inout SeededGenerator) -> [UInt8] {
+  private func randomKey(_ random: inout SplitMix64) -> [UInt8] {
     (0...Int.random(in: 0..<3, using: &random)).map { _ in UInt8(0x61 + Int.random(in: 0..<4, using: &random)) }
   }
 
-  private func randomRange(_ random: inout SeededGenerator) -> KeyRange {
+  private func randomRange(_ random: inout SplitMix64) -> KeyRange {
     switch Int.random(in: 0..<6, using: &random) {
     case 0: return KeyRange(key: randomKey(&random))
     case 1: return .prefix(randomKey(&random))
@@ -26,7 +27,7 @@ import TestSupport
 
   @Test(arguments: [UInt64(1), 2, 3, 4, 5])
   func everyWatcherGetsExactlyTheKeysItsRangeHolds(seed: UInt64) throws {
-    var random = SeededGenerator(seed: seed)
+    var random = SplitMix64(seed: seed)
     let (history, hub) = try makeHub()
     defer { history.remove() }
     let stream = hub.openStream(bufferCapacity: 100_000)
