@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Loads N keys into a KeyIndexTree and reports inserts/s, lookups/s, range scan keys/s, compaction time and
-/// resident memory per key (from /proc/self/statm before and after the load).
+/// resident memory per key (VmRSS before and after the load).
 struct IndexBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "index",
@@ -29,17 +29,6 @@ struct IndexBenchmark: ParsableCommand {
     guard keys > 0, revisionsPerKey > 0 else { throw ValidationError("need --keys > 0 and --revisions-per-key > 0") }
   }
 
-  private static func residentBytes() -> Int {
-    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
-    defer { fclose(file) }
-    var buffer = [UInt8](repeating: 0, count: 128)
-    let read = fread(&buffer, 1, buffer.count, file)
-    // statm: "size resident shared text lib data dt", in pages.
-    let fields = buffer[..<read].split(separator: 0x20)
-    guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-  }
-
   private static func key(_ n: Int) -> [UInt8] {
     var digits = [UInt8](repeating: 0x30, count: 10)
     var value = n
@@ -50,9 +39,8 @@ struct IndexBenchmark: ParsableCommand {
     return Array("/registry/key/".utf8) + digits
   }
 
-  private static func rate(_ count: Int, _ duration: Duration) -> String {
-    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    return "\(Int(Double(count) / max(seconds, 1e-9)))"
+  private static func rate(_ count: Int, _ duration: Duration) -> Int {
+    BenchFormat.rate(count, BenchFormat.seconds(duration))
   }
 
   func run() throws {
@@ -63,7 +51,7 @@ struct IndexBenchmark: ParsableCommand {
     }
     let keyBytes = order.map(Self.key)
     let clock = ContinuousClock()
-    let before = Self.residentBytes()
+    let before = BenchFormat.memory().rss
     let index = KeyIndexTree()
     var revision: Int64 = 1
     let insertTime = clock.measure {
@@ -74,7 +62,7 @@ struct IndexBenchmark: ParsableCommand {
         }
       }
     }
-    let after = Self.residentBytes()
+    let after = BenchFormat.memory().rss
     let puts = keys * revisionsPerKey
     print("keys: \(keys), revisions per key: \(revisionsPerKey), order: \(sequential ? "ascending" : "random")")
     print("inserts/s: \(Self.rate(puts, insertTime)) (\(puts) puts in \(insertTime))")

@@ -26,16 +26,6 @@ struct MVCCBenchmark: ParsableCommand {
     var batchLimit: Int = 10_000
   }
 
-  /// Process memory figures from /proc/self/status (bytes).
-  static func memory() -> (rss: Int, peak: Int) {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-    func field(_ name: String) -> Int {
-      guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-      return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-    }
-    return (field("VmRSS"), field("VmHWM"))
-  }
-
   /// etcd's benchmark keys: 8 bytes, here the decimal key number.
   static func key(_ n: Int) -> [UInt8] {
     var digits = [UInt8](repeating: 0x30, count: 8)
@@ -46,12 +36,6 @@ struct MVCCBenchmark: ParsableCommand {
     }
     return digits
   }
-
-  static func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-  }
-
-  static func mib(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 
   /// Opens (and empties, when temporary) the store directory; returns the path and a cleanup.
   static func directory(_ common: Common) -> (path: String, cleanup: () -> Void) {
@@ -86,14 +70,14 @@ struct MVCCBenchmark: ParsableCommand {
       let (dir, cleanup) = MVCCBenchmark.directory(common)
       defer { cleanup() }
       let store = try KVStore(path: dir + "/db", options: KVStoreOptions(backend: BackendOptions(batchLimit: common.batchLimit)))
-      let before = MVCCBenchmark.memory()
+      let before = BenchFormat.memory()
       let elapsed = try MVCCBenchmark.load(store, keys: common.keys, valueSize: common.valueSize)
-      let after = MVCCBenchmark.memory()
+      let after = BenchFormat.memory()
       let status = try store.status()
       print("mvcc put: \(common.keys) keys (8-byte keys, \(common.valueSize)-byte values), batch limit \(common.batchLimit)")
-      print(String(format: "puts/s: %.0f (%.2f s)", Double(common.keys) / MVCCBenchmark.seconds(elapsed), MVCCBenchmark.seconds(elapsed)))
-      print("rss bytes/key: \((after.rss - before.rss) / max(1, common.keys)) (rss \(MVCCBenchmark.mib(before.rss)) -> \(MVCCBenchmark.mib(after.rss)), peak \(MVCCBenchmark.mib(after.peak)))")
-      print("db size: \(MVCCBenchmark.mib(Int(status.dbSize))), revision \(status.revision)")
+      print(String(format: "puts/s: %.0f (%.2f s)", Double(common.keys) / BenchFormat.seconds(elapsed), BenchFormat.seconds(elapsed)))
+      print("rss bytes/key: \((after.rss - before.rss) / max(1, common.keys)) (rss \(BenchFormat.mib(before.rss)) -> \(BenchFormat.mib(after.rss)), peak \(BenchFormat.mib(after.peak)))")
+      print("db size: \(BenchFormat.mib(Int(status.dbSize))), revision \(status.revision)")
     }
   }
 
@@ -135,7 +119,7 @@ struct MVCCBenchmark: ParsableCommand {
         group.wait()
         let elapsed = start.duration(to: clock.now)
         print(String(format: "mvcc range %@: %.0f ranges/s (%d ranges, %d threads, %.2f s)", label,
-                     Double(perThread * max(1, threads)) / MVCCBenchmark.seconds(elapsed), perThread * max(1, threads), max(1, threads), MVCCBenchmark.seconds(elapsed)))
+                     Double(perThread * max(1, threads)) / BenchFormat.seconds(elapsed), perThread * max(1, threads), max(1, threads), BenchFormat.seconds(elapsed)))
       }
     }
   }
@@ -153,7 +137,7 @@ struct MVCCBenchmark: ParsableCommand {
       if !FileManager.default.fileExists(atPath: path) {
         let store = try KVStore(path: path)
         let elapsed = try MVCCBenchmark.load(store, keys: common.keys, valueSize: common.valueSize)
-        print(String(format: "loaded %d keys in %.2f s; run again with --dir %@ to measure the restart", common.keys, MVCCBenchmark.seconds(elapsed), dir))
+        print(String(format: "loaded %d keys in %.2f s; run again with --dir %@ to measure the restart", common.keys, BenchFormat.seconds(elapsed), dir))
         if common.dir != nil { return }
       }
       let clock = ContinuousClock()
@@ -161,9 +145,9 @@ struct MVCCBenchmark: ParsableCommand {
       let store = try KVStore(path: path)
       let ready = start.duration(to: clock.now)
       let counts = store.keyCounts
-      let memory = MVCCBenchmark.memory()
-      print(String(format: "mvcc restart: %d keys, revision %lld, ready in %.2f s", counts.live, store.currentRevision, MVCCBenchmark.seconds(ready)))
-      print("peak rss (VmHWM): \(MVCCBenchmark.mib(memory.peak)), rss \(MVCCBenchmark.mib(memory.rss))")
+      let memory = BenchFormat.memory()
+      print(String(format: "mvcc restart: %d keys, revision %lld, ready in %.2f s", counts.live, store.currentRevision, BenchFormat.seconds(ready)))
+      print("peak rss (VmHWM): \(BenchFormat.mib(memory.peak)), rss \(BenchFormat.mib(memory.rss))")
     }
   }
 }

@@ -59,30 +59,18 @@ struct RaftInMemory: ParsableCommand {
       }
     }
     let end = clock.now
-    let commitSeconds = seconds(committedAt ?? end, since: start)
-    let allSeconds = seconds(end, since: start)
+    let commitSeconds = BenchFormat.seconds((committedAt ?? end) - start)
+    let allSeconds = BenchFormat.seconds(end - start)
     let mib = Double(count * size) / 1_048_576
     print("raft-inmemory: 3 nodes, \(count) proposals x \(size) B, batch \(batch), window \(window)")
     print(line("committed on leader", commitSeconds, mib))
     print(line("applied on all 3", allSeconds, mib))
   }
 
-  private func seconds(_ instant: ContinuousClock.Instant, since start: ContinuousClock.Instant) -> Double {
-    let d = instant - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-  }
 
   private func line(_ what: String, _ secs: Double, _ mib: Double) -> String {
     let rate = Double(count) / max(secs, 1e-9)
-    return "\(what): \(count) in \(fixed(secs, 3)) s = \(Int(rate.rounded())) proposals/s (\(fixed(mib / max(secs, 1e-9), 1)) MiB/s)"
+    return "\(what): \(count) in \(BenchFormat.fixed(secs, 3)) s = \(Int(rate.rounded())) proposals/s (\(BenchFormat.fixed(mib / max(secs, 1e-9), 1)) MiB/s)"
   }
 
-  private func fixed(_ value: Double, _ digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = Int((value * scale).rounded())
-    let whole = scaled / Int(scale)
-    let frac = String(scaled % Int(scale))
-    return digits == 0 ? "\(whole)" : "\(whole)." + String(repeating: "0", count: digits - frac.count) + frac
-  }
 }

@@ -61,7 +61,7 @@ struct WALBench: ParsableCommand {
       }
       try wal.save(hardState: HardState(term: 1, vote: 1, commit: index), entries: entries, mustSync: true)
     }
-    let seconds = MVCCBenchmark.seconds(clock.now - start)
+    let seconds = BenchFormat.seconds(clock.now - start)
     try wal.close()
     let mb = Double(count * size) / 1e6
     print("wal: \(count) entries x \(size) B, batch \(batch)\(unsafeNoFsync ? " (no fsync)" : "") in \(fmt(seconds)) s")
@@ -70,15 +70,12 @@ struct WALBench: ParsableCommand {
       + "segments: \(wal.segmentNames.count)")
     let reopenStart = clock.now
     let (_, recovery) = try WriteAheadLog.open(fs: PosixFileSystem(), directory: dir, options: options)
-    let reopenSeconds = MVCCBenchmark.seconds(clock.now - reopenStart)
+    let reopenSeconds = BenchFormat.seconds(clock.now - reopenStart)
     print("recovery: \(recovery.entries.count) entries replayed in \(fmt(reopenSeconds)) s "
       + "(\(fmt(Double(recovery.entries.count) / reopenSeconds)) entries/s)")
   }
 
-  func fmt(_ v: Double) -> String {
-    let r = (v * 100).rounded() / 100
-    return "\(r)"
-  }
+  private func fmt(_ v: Double) -> String { BenchFormat.fixed(v, 2) }
 }
 
 /// Opens (or creates) a data dir and appends entries one Ready at a time with fsync, printing "ack <index>" (flushed)

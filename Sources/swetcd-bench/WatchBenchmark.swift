@@ -77,12 +77,12 @@ struct WatchBench: ParsableCommand {
       if (index + 1) % drainEvery == 0 { delivered += drain(channels) }
     }
     delivered += drain(channels)
-    let liveSeconds = seconds(clock.now - liveStart)
+    let liveSeconds = BenchFormat.seconds(clock.now - liveStart)
     let stats = hub.statistics
     print("watch live: \(watchers) key, \(rangeWatchers) range and \(prefixWatchers) prefix watchers on \(keys) keys, "
       + "\(streams) streams")
-    print("  \(commits) commits in \(fixed(liveSeconds)) s = \(rate(commits, liveSeconds)) commits/s; "
-      + "\(delivered) events delivered = \(rate(delivered, liveSeconds)) events/s; victims \(stats.victims)")
+    print("  \(commits) commits in \(BenchFormat.fixed(liveSeconds, 3)) s = \(BenchFormat.rate(commits, liveSeconds)) commits/s; "
+      + "\(delivered) events delivered = \(BenchFormat.rate(delivered, liveSeconds)) events/s; victims \(stats.victims)")
 
     // Catch-up from history.
     let catchUpHub = WatchHub(source: history)
@@ -101,9 +101,9 @@ struct WatchBench: ParsableCommand {
       rounds += 1
     }
     caughtUp += drain(catchUpStreams)
-    let catchUpSeconds = seconds(clock.now - catchUpStart)
+    let catchUpSeconds = BenchFormat.seconds(clock.now - catchUpStart)
     print("watch catch-up: \(catchUpWatchers) watchers from revision 1 over \(commits) revisions, \(rounds) rounds")
-    print("  \(caughtUp) events delivered in \(fixed(catchUpSeconds)) s = \(rate(caughtUp, catchUpSeconds)) events/s")
+    print("  \(caughtUp) events delivered in \(BenchFormat.fixed(catchUpSeconds, 3)) s = \(BenchFormat.rate(caughtUp, catchUpSeconds)) events/s")
   }
 
   private func drain(_ streams: [WatchStream]) -> Int {
@@ -114,17 +114,6 @@ struct WatchBench: ParsableCommand {
     return events
   }
 
-  private func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-  }
-
-  private func rate(_ count: Int, _ secs: Double) -> Int { Int((Double(count) / max(secs, 1e-9)).rounded()) }
-
-  private func fixed(_ value: Double) -> String {
-    let scaled = Int((value * 1000).rounded())
-    let frac = String(scaled % 1000)
-    return "\(scaled / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
-  }
 }
 
 /// An append-only event log standing in for the store.
