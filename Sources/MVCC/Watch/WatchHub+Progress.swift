@@ -19,13 +19,6 @@ extension WatchHub {
     _ = stream.outbox.offer(WatchResponse(watchID: -1, revision: revision), force: true)
   }
 
-  /// Answers deferred progress requests of streams that became fully synced.
-  func answerDeferredProgress(in s: inout State) {
-    for stream in s.streams.values where stream.progressRequested {
-      Self.answerProgressRequest(of: stream, revision: s.currentRevision)
-    }
-  }
-
   /// Drives progress notification with the server's monotonic time. When a stream's last check is at least
   /// `progressInterval` old, each of its synced watchers that asked for progress notification and was sent nothing
   /// since that check gets an empty response with the current revision (skipped, not queued, when the stream is

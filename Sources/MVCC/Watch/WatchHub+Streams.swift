@@ -78,12 +78,15 @@ extension WatchHub {
     if watcher.stream.watchers[watcher.id] === watcher { watcher.stream.watchers[watcher.id] = nil }
   }
 
-  /// etcd's answer to a watcher whose start revision was compacted away: canceled, with the compacted revision.
+  /// etcd's answer to a watcher whose start revision was compacted away: canceled, with the compacted revision, and
+  /// revision 0 in the header (etcd 3.4's compaction response carries no revision).
   static func cancelCompacted(_ watcher: Watcher, compactedRevision: Int64, in s: inout State) {
     remove(watcher, in: &s)
     _ = watcher.stream.outbox.offer(
       WatchResponse(
-        watchID: watcher.id, canceled: true, compactRevision: compactedRevision, revision: s.currentRevision),
+        watchID: watcher.id, canceled: true, compactRevision: compactedRevision, revision: 0),
       force: true)
+    // Its stream may have been waiting only for this watcher to answer a progress request (etcd issue 17507).
+    answerProgressRequest(of: watcher.stream, revision: s.currentRevision)
   }
 }

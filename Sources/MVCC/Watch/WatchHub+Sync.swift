@@ -3,11 +3,14 @@
 // their pending response. History is read without the hub's lock, so commits never wait for a round.
 
 extension WatchHub {
-  /// What one round reads: the chosen watchers and the revisions [from, through].
+  /// What one round reads: the chosen watchers and the revisions [from, through]; `current` is the store's revision
+  /// when the round started, which its responses carry (etcd 3.4 stamps catch-up responses with the current
+  /// revision, not the last one they cover).
   private struct RoundPlan {
     var serials: [Int]
     var from: Int64
     var through: Int64
+    var current: Int64
   }
 
   /// Runs one catch-up round: retries victims, cancels watchers whose start revision was compacted, reads the next
@@ -76,7 +79,7 @@ extension WatchHub {
       guard !serials.isEmpty else { return nil }
       s.syncing = true
       let through = min(s.currentRevision, from + configuration.maxRevisionsPerRound - 1)
-      return RoundPlan(serials: serials, from: from, through: through)
+      return RoundPlan(serials: serials, from: from, through: through, current: s.currentRevision)
     }
   }
 
@@ -115,7 +118,7 @@ extension WatchHub {
       for (serial, batch) in batches {
         guard let watcher = s.unsynced[serial] else { continue }
         watcher.minRev = max(watcher.minRev, plan.through + 1)
-        if let response = watcher.eventResponse(batch, revision: plan.through) {
+        if let response = watcher.eventResponse(batch, revision: plan.current) {
           guard watcher.stream.outbox.offer(response) else {
             Self.makeVictim(watcher, holding: response, in: &s)
             continue
@@ -124,7 +127,6 @@ extension WatchHub {
         }
         Self.place(watcher, in: &s)
       }
-      answerDeferredProgress(in: &s)
     }
   }
 
@@ -163,7 +165,6 @@ extension WatchHub {
     for watcher in delivered where !stillWaiting.contains(ObjectIdentifier(watcher.stream)) {
       watcher.stream.outbox.victimsWaiting.store(false, ordering: .releasing)
     }
-    if !delivered.isEmpty { answerDeferredProgress(in: &s) }
   }
 
   /// Puts a watcher with nothing pending where it belongs: synced when it has seen the current revision, else
@@ -178,6 +179,12 @@ extension WatchHub {
     case .removed: break
     }
     watcher.place = target
-    if target == .synced { s.synced.add(watcher) } else { s.unsynced[watcher.serial] = watcher }
+    if target == .synced {
+      s.synced.add(watcher)
+      // The stream may have been waiting for this watcher to answer a progress request.
+      answerProgressRequest(of: watcher.stream, revision: s.currentRevision)
+    } else {
+      s.unsynced[watcher.serial] = watcher
+    }
   }
 }

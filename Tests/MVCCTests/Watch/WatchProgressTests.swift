@@ -32,6 +32,26 @@ import Testing
     #expect(responses.dropLast().flatMap(\.events).map(\.kv.modRevision) == Array(2...7))
   }
 
+  /// etcd issue 17507: a deferred progress request must also be answered when the stream's last unsynced watcher
+  /// leaves without any event going through it (here: canceled because compaction overtook its start revision).
+  @Test func deferredProgressIsAnsweredWhenTheLastUnsyncedWatcherIsCanceledByCompaction() throws {
+    let (history, hub) = try makeHub()
+    defer { history.remove() }
+    for index in 0..<10 { history.put("k", "\(index)") }  // revisions 2...11
+    let stream = hub.openStream()
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("other"))))
+    stream.create(WatchCreateRequest(range: KeyRange(key: b("k")), startRevision: 2))
+    _ = stream.drain()
+    stream.requestProgress()
+    #expect(stream.drain().isEmpty)
+    try history.compact(8)
+    hub.syncUntilIdle()
+    let responses = stream.drain()
+    #expect(responses.first?.canceled == true && responses.first?.compactRevision == 8)
+    let progress = try #require(responses.last)
+    #expect(progress.isProgressNotify && progress.watchID == -1 && progress.revision == 11)
+  }
+
   @Test func progressNotifyGoesOnlyToIdleSyncedWatchersThatAskedForIt() throws {
     let (history, hub) = try makeHub(WatchHub.Configuration(progressInterval: .seconds(10)))
     defer { history.remove() }
