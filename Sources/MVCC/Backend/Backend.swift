@@ -28,8 +28,9 @@ public struct BackendOptions: Sendable {
 /// after a crash the server re-applies the entries after the stored consistent index, which is committed in the same
 /// transaction as the changes it covers.
 ///
-/// Thread safety: write methods need exclusive access (one caller, and no read running); read methods may run
-/// concurrently with each other. `KVStore` guarantees both with its readers-writer lock.
+/// Thread safety: write methods need one caller at a time; read methods (`revision`, `load`, `revisions`,
+/// `forEachChange`) may run concurrently with each other and with the writer, including its commits (see
+/// `PendingRows`). Maintenance (defragment, snapshot restore) needs exclusive access. `KVStore` arranges all three.
 public final class Backend: @unchecked Sendable {
   /// The database file.
   public let path: String
@@ -46,7 +47,7 @@ public final class Backend: @unchecked Sendable {
   private let pageSize: Int64
   let readers: ReadConnectionPool
   /// Rows written since the last commit, read through by readers.
-  private(set) var pending: [Revision: StoredRevision] = [:]
+  let pending = PendingRows()
   /// Writes (rows and meta updates) in the open transaction.
   private(set) var uncommittedWrites = 0
   private var lastCommit: Duration?
@@ -128,7 +129,7 @@ public final class Backend: @unchecked Sendable {
       try insertKV.bind(row.tombstone ? 1 : 0, at: 10)
       try insertKV.run()
     }
-    pending[row.revision] = row
+    pending.insert(row)
     countWrite(bytes: row.kv.key.count + row.kv.value.count)
   }
 
@@ -139,7 +140,7 @@ public final class Backend: @unchecked Sendable {
       try deleteKV.bind(revision.rowID, at: 1)
       try deleteKV.run()
     }
-    pending[revision] = nil
+    pending.remove(revision)
     countWrite(bytes: 0)
   }
 
@@ -217,7 +218,7 @@ public final class Backend: @unchecked Sendable {
     }
     guard writer.inTransaction else { return }
     try sql { () throws(SQLiteError) in try writer.execute("COMMIT") }
-    pending.removeAll(keepingCapacity: true)
+    pending.removeAll()
     uncommittedWrites = 0
   }
 
@@ -267,24 +268,26 @@ public final class Backend: @unchecked Sendable {
   /// True when changes wait for a commit.
   public var hasUncommittedChanges: Bool { writer.inTransaction || unwrittenConsistentIndex != nil }
 
-  // MARK: Reads (concurrent with each other)
+  // MARK: Reads (concurrent with each other and with the writer)
 
   /// The change at `revision`: from the read-through buffer when uncommitted, else from the database.
   public func revision(_ revision: Revision) throws(MVCCError) -> StoredRevision? {
-    if let row = pending[revision] { return row }
+    if let row = pending.row(revision) { return row }
     return try readers.with { (connection) throws(MVCCError) in try connection.revision(revision) }
   }
 
   /// The changes with main revision in [from, through], in revision order, at most `limit` (0 = all).
   public func revisions(from: Int64, through: Int64, limit: Int) throws(MVCCError) -> [StoredRevision] {
+    // The buffer first, then the database (see PendingRows): a commit in between moves every buffered row into the
+    // database result, and without one every buffered row is newer than every committed row.
+    let buffered = pending.rows(from: from, through: through)
     var rows = try readers.with { (connection) throws(MVCCError) in
       try connection.revisions(from: from, through: through, limit: limit)
     }
-    // Uncommitted rows are newer than every committed one (readers see no row of the open transaction).
-    if !pending.isEmpty, limit == 0 || rows.count < limit {
-      let extra = pending.values.filter { $0.revision.main >= from && $0.revision.main <= through }
-        .sorted { $0.revision < $1.revision }
-      rows.append(contentsOf: limit == 0 ? extra[...] : extra.prefix(limit - rows.count))
+    if limit == 0 || rows.count < limit {
+      let lastCommitted = rows.last?.revision
+      let newer = buffered.drop { row in lastCommitted.map { row.revision <= $0 } ?? false }
+      rows.append(contentsOf: limit == 0 ? newer : newer.prefix(limit - rows.count))
     }
     return rows
   }
@@ -296,14 +299,8 @@ public final class Backend: @unchecked Sendable {
       guard let row = try revision(revisions[0]) else { throw missingRow(revisions[0]) }
       return [row]
     }
-    var rows: [StoredRevision?] = []
-    rows.reserveCapacity(revisions.count)
-    var unbuffered: [Int] = []
-    for (position, revision) in revisions.enumerated() {
-      let row = pending[revision]
-      rows.append(row)
-      if row == nil { unbuffered.append(position) }
-    }
+    var rows = pending.rows(revisions)
+    let unbuffered = rows.indices.filter { rows[$0] == nil }
     if !unbuffered.isEmpty {
       try readers.with { (connection) throws(MVCCError) in try connection.fill(&rows, at: unbuffered, of: revisions) }
     }
@@ -321,9 +318,11 @@ public final class Backend: @unchecked Sendable {
   }
 
   /// Calls `body` with every change whose main revision is <= `through`, in revision order: committed rows through
-  /// a read connection (which sees none of the open transaction), then the uncommitted ones (always newer). For Hash
-  /// and HashKV.
+  /// a read connection, then the buffered ones newer than all of those (the buffer is read first: see `revisions`).
+  /// For Hash and HashKV.
   public func forEachChange(through: Int64, _ body: (StoredRevision) -> Void) throws(MVCCError) {
+    let buffered = pending.rows(from: 0, through: through)
+    var last: Revision?
     try readers.with { (connection) throws(MVCCError) in
       let s = try sql { () throws(SQLiteError) -> SQLiteStatement in
         let s = try connection.connection.prepare("""
@@ -340,11 +339,10 @@ public final class Backend: @unchecked Sendable {
           kv: KeyValue(key: s.bytes(at: 2), createRevision: s.int64(at: 4), modRevision: s.int64(at: 5),
                        version: s.int64(at: 6), value: s.bytes(at: 3), lease: s.int64(at: 7)),
           tombstone: s.int64(at: 8) != 0))
+        last = revision
       }
     }
-    for row in pending.values.filter({ $0.revision.main <= through }).sorted(by: { $0.revision < $1.revision }) {
-      body(row)
-    }
+    for row in buffered where last.map({ row.revision > $0 }) ?? true { body(row) }
   }
 
   /// The revisions after `after` with main revision <= `through`, at most `limit`, as the writer sees them

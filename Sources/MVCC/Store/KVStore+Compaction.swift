@@ -11,7 +11,7 @@ extension KVStore {
   public func compact(_ revision: Int64, applied: ConsistentIndex? = nil, physical: Bool = true) throws(MVCCError)
     -> CompactResponse
   {
-    let response = try lock.writing { () throws(MVCCError) -> CompactResponse in
+    let response = try exclusively { () throws(MVCCError) -> CompactResponse in
       if let applied { try backend.setConsistentIndex(applied) }
       guard revision > compactedRevision else {
         throw MVCCError.compacted(requested: revision, compactedRevision: compactedRevision)
@@ -29,12 +29,12 @@ extension KVStore {
     return response
   }
 
-  /// Deletes the rows the last compaction made unreachable, `compactionBatchLimit` rows per transaction, taking the
-  /// write lock only per batch; records the finished compaction revision at the end. Does nothing when none is due.
+  /// Deletes the rows the last compaction made unreachable, `compactionBatchLimit` rows per transaction, excluding
+  /// readers and writers only per batch; records the finished compaction revision at the end. Does nothing when none is due.
   public func finishCompaction() throws(MVCCError) {
     var after = Revision(main: 0, sub: -1)
     while true {
-      let done = try lock.writing { () throws(MVCCError) -> Bool in
+      let done = try exclusively { () throws(MVCCError) -> Bool in
         guard let job = pendingCompaction else { return true }
         let batch = try backend.revisionsForCompaction(
           after: after, through: job.revision, limit: options.compactionBatchLimit)

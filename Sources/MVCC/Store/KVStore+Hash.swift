@@ -17,7 +17,8 @@ extension KVStore {
   public func hash() throws(MVCCError) -> UInt32 {
     try lock.reading { () throws(MVCCError) -> UInt32 in
       var crc = RunningCRC32C()
-      try backend.forEachChange(through: Int64.max) { Self.feed(&crc, $0) }
+      // Through the current revision: a write transaction in progress has rows above it.
+      try backend.forEachChange(through: currentRevision) { Self.feed(&crc, $0) }
       return crc.value
     }
   }

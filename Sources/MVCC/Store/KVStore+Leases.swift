@@ -3,10 +3,10 @@
 
 extension KVStore {
   /// Makes `binder` the store's lease binder and calls `attach` with every live key that is on a lease, both under
-  /// the write lock (so no write falls between them). The first binder gets the attachments the open scan found;
+  /// the writer lock (so no write falls between them). The first binder gets the attachments the open scan found;
   /// a later one (or one bound after writes) gets them from a range over every key.
   func bind(_ binder: LeaseBinder, attach: (_ key: [UInt8], _ lease: LeaseID) -> Void) throws(MVCCError) {
-    try lock.writing { () throws(MVCCError) in
+    try writing { () throws(MVCCError) in
       defer { leasesAtOpen = nil }
       leaseBinder = binder
       if let found = leasesAtOpen, found.revision == currentRevision {

@@ -49,12 +49,13 @@ extension KVStore {
 
   /// Raised alarms, by member then type.
   public func alarms() -> [AlarmMember] {
-    lock.reading { alarmSet.sorted { ($0.memberID, $0.alarm.rawValue) < ($1.memberID, $1.alarm.rawValue) } }
+    // Never throws: the body does not.
+    (try? writing { alarmSet.sorted { ($0.memberID, $0.alarm.rawValue) < ($1.memberID, $1.alarm.rawValue) } }) ?? []
   }
 
   /// Raises an alarm (persisted with the next commit).
   public func activate(_ alarm: AlarmMember, applied: ConsistentIndex? = nil) throws(MVCCError) {
-    try lock.writing { () throws(MVCCError) in
+    try writing { () throws(MVCCError) in
       if let applied { try backend.setConsistentIndex(applied) }
       try activateLocked(alarm)
     }
@@ -63,7 +64,7 @@ extension KVStore {
   /// Disarms an alarm; returns whether it was raised.
   @discardableResult
   public func deactivate(_ alarm: AlarmMember, applied: ConsistentIndex? = nil) throws(MVCCError) -> Bool {
-    try lock.writing { () throws(MVCCError) -> Bool in
+    try writing { () throws(MVCCError) -> Bool in
       if let applied { try backend.setConsistentIndex(applied) }
       guard alarmSet.remove(alarm) != nil else { return false }
       try backend.removeMeta(alarm.metaName)
@@ -77,7 +78,7 @@ extension KVStore {
   }
 
   /// Refuses a write that adds `cost` bytes while NOSPACE is raised, and raises NOSPACE when the database would grow
-  /// past the quota. Called with the write lock held.
+  /// past the quota. Called by the writer.
   func checkQuota(cost: Int) throws(MVCCError) {
     guard let quota = options.effectiveQuotaBytes else { return }
     if alarmSet.contains(where: { $0.alarm == .noSpace }) { throw MVCCError.noSpace(quotaBytes: quota) }
@@ -90,7 +91,7 @@ extension KVStore {
 
   /// Maintenance.Status for the store.
   public func status() throws(MVCCError) -> StoreStatus {
-    try lock.writing { () throws(MVCCError) -> StoreStatus in
+    try writing { () throws(MVCCError) -> StoreStatus in
       StoreStatus(
         dbSize: try backend.size(), dbSizeInUse: try backend.sizeInUse(), revision: currentRevision,
         compactRevision: compactedRevision, consistentIndex: try backend.consistentIndex())
@@ -99,7 +100,7 @@ extension KVStore {
 
   /// Rewrites the database without free pages; reports the size before and after. Reads and writes wait meanwhile.
   public func defragment() throws(MVCCError) -> DefragmentResult {
-    try lock.writing { () throws(MVCCError) -> DefragmentResult in try backend.defragment() }
+    try exclusively { () throws(MVCCError) -> DefragmentResult in try backend.defragment() }
   }
 
   /// A consistent copy of the database (everything applied so far, with its consistent index), as a stream of

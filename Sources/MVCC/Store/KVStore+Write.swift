@@ -34,10 +34,11 @@ extension KVStore {
     try write(applied: applied) { (txn) throws(MVCCError) -> DeleteRangeResponse in try deleteRangeLocked(request, in: &txn) }
   }
 
-  /// Runs one write transaction under the write lock: records `applied` with its changes, advances the store revision
-  /// when something changed, commits the batch when full, then tells the observer (outside the lock).
+  /// Runs one write transaction as the only writer: records `applied` with its changes, advances the store revision
+  /// when something changed (readers see the transaction from then on), commits the batch when full, then tells the
+  /// observer (outside the lock).
   func write<T>(applied: ConsistentIndex?, _ body: (inout WriteTxn) throws(MVCCError) -> T) throws(MVCCError) -> T {
-    let (result, txn) = try lock.writing { () throws(MVCCError) -> (T, WriteTxn) in
+    let (result, txn) = try writing { () throws(MVCCError) -> (T, WriteTxn) in
       if let applied { try backend.setConsistentIndex(applied) }
       var txn = WriteTxn(begin: currentRevision)
       let result = try body(&txn)

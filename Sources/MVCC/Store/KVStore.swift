@@ -1,5 +1,5 @@
 // The MVCC key-value store: etcd's mvcc store and its applier semantics over the in-memory key index and the SQLite
-// backend. Reads run concurrently; writes (one transaction at a time) exclude them only for their in-memory work.
+// backend. Reads run concurrently with each other and with the writer; compaction and defragmentation exclude both.
 
 import Synchronization
 
@@ -48,18 +48,22 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
   /// The settings.
   public let options: KVStoreOptions
   let index = KeyIndexTree()
+  /// Readers hold it shared for a whole read (so compaction cannot remove rows under them); compaction, defragment
+  /// and alarm changes hold it exclusively (see `exclusively`). Writers do not take it.
   let lock = ReadersWriterLock()
+  /// One writer at a time (see `writing`): write transactions, batch commits, lease/auth/membership rows.
+  private let writerLock = ReadersWriterLock()
   private let current = Atomic<Int64>(1)
   private let compacted = Atomic<Int64>(0)
   private let observerBox = Mutex<WriteObserver?>(nil)
   /// Held weakly: the binder (`Leases`) holds the store, and the store must not keep it alive in turn.
   private let leaseBinderBox = Mutex<WeakLeaseBinder>(WeakLeaseBinder())
-  /// Raised alarms (guarded by `lock`).
+  /// Raised alarms (guarded by `writerLock`).
   var alarmSet: Set<AlarmMember> = []
-  /// The compaction whose physical deletion is due (guarded by `lock`).
+  /// The compaction whose physical deletion is due (guarded by `writerLock`).
   var pendingCompaction: (revision: Int64, keep: Set<Revision>)?
   /// The lease of every live key on one, as the open scan found them at `revision`; for the first lease binder
-  /// (guarded by `lock`).
+  /// (guarded by `writerLock`).
   var leasesAtOpen: (revision: Int64, attachments: [[UInt8]: LeaseID])?
 
   /// Opens the store in the database at `path`: rebuilds the key index from the stored revisions, recovers the
@@ -116,29 +120,43 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
   }
 
   /// Keys in the index (live or deleted but not compacted) and live keys.
-  public var keyCounts: (indexed: Int, live: Int) { lock.reading { (index.keyCount, index.liveKeyCount) } }
+  public var keyCounts: (indexed: Int, live: Int) { (index.keyCount, index.liveKeyCount) }
+
+  // MARK: Locking
+
+  /// Runs `body` as the only writer. Reads go on meanwhile: a reader sees the store at the revision it started
+  /// with, because the index answers by revision and the backend's uncommitted rows are read through (`PendingRows`),
+  /// also across a commit.
+  func writing<T>(_ body: () throws(MVCCError) -> T) throws(MVCCError) -> T {
+    try writerLock.writing(body)
+  }
+
+  /// Runs `body` with no reader and no writer running (compaction removes rows readers could be loading).
+  func exclusively<T>(_ body: () throws(MVCCError) -> T) throws(MVCCError) -> T {
+    try writerLock.writing { () throws(MVCCError) -> T in try lock.writing(body) }
+  }
 
   // MARK: Batching
 
   /// Commits the open backend transaction now.
   public func commit() throws(MVCCError) {
-    try lock.writing { () throws(MVCCError) in try backend.commit() }
+    try writing { () throws(MVCCError) in try backend.commit() }
   }
 
   /// Commits when the open transaction is older than the batch interval at `now` (the caller's monotonic time).
   @discardableResult
   public func flushIfDue(now: Duration) throws(MVCCError) -> Bool {
-    try lock.writing { () throws(MVCCError) -> Bool in try backend.flushIfDue(now: now) }
+    try writing { () throws(MVCCError) -> Bool in try backend.flushIfDue(now: now) }
   }
 
   /// Records the applied Raft position for an entry that changes no key (it commits with the next batch).
   public func setConsistentIndex(_ applied: ConsistentIndex) throws(MVCCError) {
-    try lock.writing { () throws(MVCCError) in try backend.setConsistentIndex(applied) }
+    try writing { () throws(MVCCError) in try backend.setConsistentIndex(applied) }
   }
 
   /// The applied Raft position stored with the data (including the open batch).
   public func consistentIndex() throws(MVCCError) -> ConsistentIndex {
-    try lock.writing { () throws(MVCCError) -> ConsistentIndex in try backend.consistentIndex() }
+    try writing { () throws(MVCCError) -> ConsistentIndex in try backend.consistentIndex() }
   }
 
   // MARK: Reads
