@@ -1,6 +1,7 @@
 // `swetcd-bench mvcc put|range|restart`: speed and memory of the MVCC store on SQLite (no Raft, no network).
 import ArgumentParser
 import Foundation
+import Synchronization
 import MVCC
 
 /// The MVCC store benchmarks (build with -c release for meaningful figures; scripts/bench-mvcc does).
@@ -91,6 +92,9 @@ struct MVCCBenchmark: ParsableCommand {
     @Option(help: "Reader threads.")
     var threads: Int = 1
 
+    @Flag(help: "Keep one writer thread putting random existing keys (the applier) while the readers measure.")
+    var withWriter = false
+
     func run() throws {
       let (dir, cleanup) = MVCCBenchmark.directory(common)
       defer { cleanup() }
@@ -99,7 +103,29 @@ struct MVCCBenchmark: ParsableCommand {
         _ = try MVCCBenchmark.load(store, keys: common.keys, valueSize: common.valueSize)
       }
       let keys = common.keys
+      let stop = Atomic<Bool>(false)
+      let writes = Atomic<Int>(0)
+      let writerDone = DispatchSemaphore(value: 0)
+      if withWriter {
+        let value = [UInt8](repeating: 0x62, count: common.valueSize)
+        Thread.detachNewThread {
+          defer { writerDone.signal() }
+          let clock = ContinuousClock()
+          let start = clock.now
+          var generator = SystemRandomNumberGenerator()
+          while !stop.load(ordering: .relaxed) {
+            _ = try? store.put(PutRequest(key: MVCCBenchmark.key(Int.random(in: 0..<keys, using: &generator)), value: value))
+            writes.add(1, ordering: .relaxed)
+            _ = try? store.flushIfDue(now: start.duration(to: clock.now))
+          }
+        }
+      }
+      defer {
+        stop.store(true, ordering: .relaxed)
+        if withWriter { writerDone.wait() }
+      }
       for (label, width) in [("single-key", 0), ("100-key", 100)] {
+        let writesBefore = writes.load(ordering: .relaxed)
         let clock = ContinuousClock()
         let perThread = count / max(1, threads)
         let group = DispatchGroup()
@@ -120,6 +146,10 @@ struct MVCCBenchmark: ParsableCommand {
         let elapsed = start.duration(to: clock.now)
         print(String(format: "mvcc range %@: %.0f ranges/s (%d ranges, %d threads, %.2f s)", label,
                      Double(perThread * max(1, threads)) / BenchFormat.seconds(elapsed), perThread * max(1, threads), max(1, threads), BenchFormat.seconds(elapsed)))
+        if withWriter {
+          let written = writes.load(ordering: .relaxed) - writesBefore
+          print("  meanwhile the writer: \(BenchFormat.rate(written, BenchFormat.seconds(elapsed))) puts/s (\(written) puts)")
+        }
       }
     }
   }
