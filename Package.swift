@@ -10,6 +10,11 @@ let grpcProtobuf = Target.Dependency.product(name: "GRPCProtobuf", package: "grp
 let swiftProtobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let nio: [Target.Dependency] = [
+  .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+  .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
 
 let package = Package(
   name: "swetcd",
@@ -33,6 +38,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
   ],
   targets: [
     // MARK: System libraries (Debian: libsqlite3-dev, libssh2-1-dev; scripts/setup installs them)
@@ -40,6 +47,7 @@ let package = Package(
                    providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CLibSSH2", path: "Sources/CLibSSH2", pkgConfig: "libssh2",
                    providers: [.apt(["libssh2-1-dev"])]),
+    .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
 
     // MARK: Shared leaf
     .target(name: "BuildInfo"),
@@ -52,8 +60,13 @@ let package = Package(
     .target(name: "MVCC", dependencies: ["CSQLite", "Checksum", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "EtcdProto", dependencies: [swiftProtobuf, grpcCore, grpcProtobuf], exclude: ["proto"]),
     .target(name: "PeerTransport", dependencies: ["Raft", "EtcdProto"]),
-    .target(name: "EtcdServer", dependencies: ["Raft", "WAL", "MVCC", "PeerTransport", "BuildInfo"]),
-    .target(name: "EtcdAPI", dependencies: ["EtcdServer", "EtcdProto", grpcCore, grpcHTTP2]),
+    .target(name: "EtcdServer", dependencies: [
+      "Raft", "WAL", "MVCC", "PeerTransport", "BuildInfo", "EtcdProto", "CCrypt", swiftProtobuf, crypto, logging,
+      .product(name: "Yams", package: "Yams"),
+    ]),
+    .target(name: "EtcdAPI", dependencies: [
+      "EtcdServer", "EtcdProto", "PKI", grpcCore, grpcHTTP2, grpcProtobuf, swiftProtobuf, logging,
+    ] + nio),
 
     // MARK: Client and operations side
     .target(name: "EtcdClient", dependencies: ["EtcdProto", grpcCore, grpcHTTP2, .product(name: "Crypto", package: "swift-crypto")]),
