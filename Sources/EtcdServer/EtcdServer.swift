@@ -1,2 +1,131 @@
-// Module EtcdServer: the member: Ready loop, appliers, membership, auth store, bootstrap, configuration (flags/env/YAML).
-// It holds no code yet: issues 7 and 8 build it.
+// Module EtcdServer: the member. `EtcdServer` opens the data dir (WAL, snapshots, the MVCC store), runs the Raft
+// loop, and answers the v3 API's requests: writes go through Raft and are answered once applied; linearizable reads
+// wait for a ReadIndex confirmation first, serializable ones read the local store at once.
+
+import EtcdProto
+import Foundation
+import MVCC
+import Raft
+import WAL
+
+/// One running member.
+public final class EtcdServer: Sendable {
+  /// This member's ID and its cluster's (etcd's rules: `MemberIdentity`).
+  public let memberID: UInt64
+  public let clusterID: UInt64
+  /// The settings it runs with.
+  public let settings: MemberSettings
+  /// The MVCC store (the API layer serves watches from its hub).
+  public let store: KVStore
+  /// The member's leases.
+  public let leases: Leases
+  /// The member's monotonic clock.
+  public let clock: MonotonicClock
+  let log: ServerLog
+  private let loop: RaftLoop
+
+  /// Opens (or creates) the member's data dir and starts its Raft loop. A new data dir bootstraps a one-member
+  /// cluster; an existing one restarts from its WAL and store (replaying entries the store had not committed).
+  public init(settings: MemberSettings, log: ServerLog = ServerLog()) throws(ServerError) {
+    self.settings = settings
+    self.log = log
+    clock = MonotonicClock()
+    let newMemberID = MemberIdentity.memberID(peerURLs: settings.advertisePeerURLs, clusterToken: settings.clusterToken)
+    let disk: DiskRaftStorage
+    do {
+      let options = DataDirOptions(
+        walDirectory: settings.walDirectory, wal: WALOptions(unsafeNoFsync: settings.unsafeNoFsync),
+        maxSnapshots: settings.maxSnapshots, maxWALs: settings.maxWALs,
+        policy: SnapshotPolicy(snapshotCount: settings.snapshotCount))
+      disk = try DiskRaftStorage(
+        fs: PosixFileSystem(), dataDirectory: settings.dataDirectory,
+        metadata: WALMetadata(memberID: newMemberID, clusterID: MemberIdentity.clusterID(memberIDs: [newMemberID])),
+        options: options, log: { log.warn($0) })
+    } catch {
+      throw .storage("cannot open the data dir \(settings.dataDirectory): \(error)")
+    }
+    for warning in disk.warnings { log.warn(warning) }
+    if settings.unsafeNoFsync { log.warn(WALOptions.unsafeNoFsyncWarning) }
+    if let torn = disk.tornTail { log.warn("repaired a torn WAL tail", ["detail": "\(torn)"]) }
+    memberID = disk.metadata.memberID
+    clusterID = disk.metadata.clusterID
+    if disk.isNew {
+      // A one-member cluster starts from a snapshot at index 1 whose configuration holds this member.
+      let bootstrap = Snapshot(
+        metadata: SnapshotMetadata(index: 1, term: 1, confState: ConfState(voters: [memberID])), data: [])
+      do {
+        try disk.persist(Ready(hardState: HardState(term: 1, vote: 0, commit: 1), snapshot: bootstrap, mustSync: true))
+      } catch {
+        throw .storage("cannot bootstrap the data dir \(settings.dataDirectory): \(error)")
+      }
+    }
+    do {
+      store = try KVStore(
+        path: DiskRaftStorage.memberDirectory(settings.dataDirectory) + "/snap/db",
+        options: KVStoreOptions(
+          backend: BackendOptions(batchInterval: settings.backendBatchInterval, batchLimit: settings.backendBatchLimit),
+          maxTxnOps: settings.maxTxnOps, quotaBackendBytes: settings.quotaBackendBytes, memberID: memberID))
+      let lessor = Lessor(minimumTTL: Lessor.minimumTTL(
+        electionTicks: settings.electionTicks, heartbeatInterval: settings.heartbeatInterval))
+      leases = try Leases(store: store, lessor: lessor)
+    } catch {
+      throw .store(error)
+    }
+    let clock = clock
+    let applier = try Applier(store: store, leases: leases, memberID: memberID, now: { clock.now() })
+    let (_, confState) = disk.storage.initialState()
+    var config = RaftConfig(
+      id: memberID, storage: disk.storage, randomSeed: memberID ^ UInt64(truncatingIfNeeded: Date().timeIntervalSince1970.bitPattern))
+    config.electionTick = settings.electionTicks
+    config.heartbeatTick = 1
+    config.applied = max(applier.appliedIndex, disk.storage.firstIndex() - 1)
+    config.checkQuorum = true
+    config.preVote = settings.preVote
+    config.maxSizePerMsg = 1 << 20
+    config.maxInflightMsgs = 512
+    let node: RawNode
+    do { node = try RawNode(config: config) } catch { throw .internalError("raft: \(error)") }
+    loop = RaftLoop(
+      node: node, disk: disk, applier: applier, leases: leases, confState: confState, settings: settings,
+      clock: clock, log: log)
+    loop.start()
+    log.info("started member", [
+      "name": settings.name, "member-id": String(memberID, radix: 16), "cluster-id": String(clusterID, radix: 16),
+      "data-dir": settings.dataDirectory,
+    ])
+  }
+
+  /// Stops the Raft loop (in-flight requests fail with "etcdserver: server stopped") and commits the store.
+  public func stop() {
+    loop.stop()
+  }
+
+  /// The Raft view: leader (0: none), term, applied and committed index.
+  public var raftStatus: (leader: UInt64, term: UInt64, applied: UInt64, committed: UInt64) {
+    let s = loop.current
+    return (s.leader, s.term, s.appliedIndex, s.committedIndex)
+  }
+
+  /// The response header etcd sends: cluster and member ID, the store revision, the Raft term.
+  public func header(revision: Int64) -> Etcdserverpb_ResponseHeader {
+    var header = Etcdserverpb_ResponseHeader()
+    header.clusterID = clusterID
+    header.memberID = memberID
+    header.revision = revision
+    header.raftTerm = loop.current.term
+    return header
+  }
+
+  // MARK: Through Raft
+
+  /// Proposes `request` and returns its applied outcome.
+  public func propose(_ request: RaftRequest) async throws(ServerError) -> AppliedResponse {
+    if let failure = loop.current.failure { throw failure }
+    return try await loop.submit(request).get()
+  }
+
+  /// Waits until a local read is linearizable (ReadIndex confirmed and applied).
+  public func linearizableBarrier() async throws(ServerError) {
+    try await loop.linearizableBarrier().get()
+  }
+}

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The lessor bound to a KV store.
 ///
-/// Lock order: the store's write lock, then the lessor's lock (the store calls the `LeaseBinder` methods while it
+/// Lock order: the store's writer lock, then the lessor's lock (the store calls the `LeaseBinder` methods while it
 /// writes). Methods here that write the store take the lessor's lock only around lessor calls, never across a
 /// store write.
 public final class Leases: LeaseBinder, Sendable {

@@ -1,0 +1,345 @@
+// The member's Raft loop (etcd's raftNode + the apply part of EtcdServer.run), on a thread of its own: ticks the
+// Raft core every heartbeat interval, takes proposals and read requests from other threads through an inbox, and
+// for each Ready persists (WAL, fsync) before anything is acknowledged, applies committed entries to the store,
+// answers the waiters, and takes snapshots by policy.
+
+import EtcdProto
+import Foundation
+import MVCC
+import Raft
+import Synchronization
+import WAL
+
+/// Runs the Raft core of one member. All Raft, WAL and applier state is touched only by the loop's thread; other
+/// threads talk to it through `submit` and `readIndex`.
+final class RaftLoop: @unchecked Sendable {
+  private enum Command {
+    case propose(id: UInt64, data: [UInt8])
+    case readIndex(id: UInt64)
+    case stop
+  }
+
+  private struct Inbox {
+    var commands: [Command] = []
+    var proposals: [UInt64: Waiter<AppliedResponse>] = [:]
+    var reads: [UInt64: Waiter<LogIndex>] = [:]
+    var stopped = false
+  }
+
+  /// A caller waiting for an outcome, with its deadline on the member's monotonic clock.
+  private struct Waiter<T: Sendable> {
+    let continuation: CheckedContinuation<Result<T, ServerError>, Never>
+    let deadline: Duration
+  }
+
+  private struct AppliedWaiter {
+    let index: LogIndex
+    let continuation: CheckedContinuation<Result<Void, ServerError>, Never>
+    let deadline: Duration
+  }
+
+  private var node: RawNode
+  private let disk: DiskRaftStorage
+  private let applier: Applier
+  private let store: KVStore
+  private let leases: Leases
+  private let settings: MemberSettings
+  private let clock: MonotonicClock
+  private let log: ServerLog
+  private let inbox = Mutex(Inbox())
+  private let appliedWaiters = Mutex<[AppliedWaiter]>([])
+  private let wake = DispatchSemaphore(value: 0)
+  private let finished = DispatchSemaphore(value: 0)
+  private let nextID = Atomic<UInt64>(1)
+  private let status = Mutex(LoopStatus())
+  private var confState: ConfState
+  private var lastTick: Duration
+  private var lastLeaseCheck: Duration = .zero
+
+  /// What other threads may read about the member's Raft state.
+  struct LoopStatus: Sendable {
+    var leader: NodeID = 0
+    var term: Term = 0
+    var appliedIndex: LogIndex = 0
+    var committedIndex: LogIndex = 0
+    var failure: ServerError?
+  }
+
+  init(
+    node: RawNode, disk: DiskRaftStorage, applier: Applier, leases: Leases, confState: ConfState,
+    settings: MemberSettings, clock: MonotonicClock, log: ServerLog
+  ) {
+    self.node = node
+    self.disk = disk
+    self.applier = applier
+    self.store = applier.store
+    self.leases = leases
+    self.confState = confState
+    self.settings = settings
+    self.clock = clock
+    self.log = log
+    lastTick = clock.now()
+    status.withLock { $0.appliedIndex = applier.appliedIndex }
+  }
+
+  /// The loop's view, for headers and status.
+  var current: LoopStatus { status.withLock { $0 } }
+
+  /// Starts the loop's thread.
+  func start() {
+    let thread = Thread { [self] in run() }
+    thread.name = "raft"
+    thread.stackSize = 4 << 20
+    thread.start()
+  }
+
+  /// Stops the loop after the Ready in progress (fails every waiter with "server stopped") and waits for it.
+  func stop() {
+    let first = inbox.withLock { inbox -> Bool in
+      guard !inbox.stopped else { return false }
+      inbox.commands.append(.stop)
+      return true
+    }
+    guard first else { return }
+    wake.signal()
+    finished.wait()
+  }
+
+  // MARK: Calls from other threads
+
+  /// Proposes `request` and waits until it is applied (or fails, or the request times out).
+  func submit(_ request: RaftRequest) async -> Result<AppliedResponse, ServerError> {
+    let id = nextID.add(1, ordering: .relaxed).newValue
+    let data: [UInt8]
+    do { data = try request.encoded(id: id) } catch { return .failure(error) }
+    if data.count > settings.maxRequestBytes { return .failure(.requestTooLarge) }
+    let deadline = clock.now() + settings.requestTimeout
+    return await withCheckedContinuation { continuation in
+      let accepted = inbox.withLock { inbox -> Bool in
+        guard !inbox.stopped else { return false }
+        inbox.proposals[id] = Waiter(continuation: continuation, deadline: deadline)
+        inbox.commands.append(.propose(id: id, data: data))
+        return true
+      }
+      if accepted { wake.signal() } else { continuation.resume(returning: .failure(.stopped)) }
+    }
+  }
+
+  /// Waits until this member has applied everything committed when the call was made, as confirmed by the leader
+  /// (ReadIndex): after it returns, a local read is linearizable.
+  func linearizableBarrier() async -> Result<Void, ServerError> {
+    let id = nextID.add(1, ordering: .relaxed).newValue
+    let deadline = clock.now() + settings.requestTimeout
+    let confirmed: Result<LogIndex, ServerError> = await withCheckedContinuation { continuation in
+      let accepted = inbox.withLock { inbox -> Bool in
+        guard !inbox.stopped else { return false }
+        inbox.reads[id] = Waiter(continuation: continuation, deadline: deadline)
+        inbox.commands.append(.readIndex(id: id))
+        return true
+      }
+      if accepted { wake.signal() } else { continuation.resume(returning: .failure(.stopped)) }
+    }
+    guard case .success(let index) = confirmed else { return confirmed.map { _ in () } }
+    if status.withLock({ $0.appliedIndex }) >= index { return .success(()) }
+    return await withCheckedContinuation { continuation in
+      let done = appliedWaiters.withLock { waiters -> Bool in
+        // Checked under the lock the loop takes to answer waiters, so no answer is missed.
+        if status.withLock({ $0.appliedIndex }) >= index { return true }
+        waiters.append(AppliedWaiter(index: index, continuation: continuation, deadline: deadline))
+        return false
+      }
+      if done { continuation.resume(returning: .success(())) }
+    }
+  }
+
+  // MARK: The loop
+
+  private func run() {
+    defer { finished.signal() }
+    if confState.voters == [node.id] && node.status.role != .leader {
+      try? node.campaign()
+    }
+    while true {
+      let commands = inbox.withLock { inbox -> [Command] in
+        defer { inbox.commands.removeAll(keepingCapacity: true) }
+        return inbox.commands
+      }
+      for command in commands {
+        switch command {
+        case .propose(let id, let data):
+          do {
+            try node.propose(data)
+          } catch {
+            answerProposal(id, .failure(status.withLock { $0.leader } == 0 ? .noLeader : .timeout))
+          }
+        case .readIndex(let id):
+          node.readIndex(context: Self.context(id))
+        case .stop:
+          shutDown()
+          return
+        }
+      }
+      let now = clock.now()
+      while now - lastTick >= settings.heartbeatInterval {
+        node.tick()
+        lastTick += settings.heartbeatInterval
+      }
+      do {
+        while node.hasReady { try handle(node.ready()) }
+        _ = try store.flushIfDue(now: now)
+      } catch {
+        fail(error as? ServerError ?? .storage("\(error)"))
+        return
+      }
+      expireLeases(now: now)
+      timeOutWaiters(now: now)
+      let untilTick = settings.heartbeatInterval - (clock.now() - lastTick)
+      _ = wake.wait(timeout: .now() + max(0.001, Double(untilTick.components.attoseconds) / 1e18
+        + Double(untilTick.components.seconds)))
+    }
+  }
+
+  private func handle(_ ready: Ready) throws {
+    if let soft = ready.softState {
+      let wasLeader = status.withLock { $0.leader } == node.id
+      status.withLock { $0.leader = soft.leader }
+      let isLeader = soft.leader == node.id
+      if isLeader && !wasLeader {
+        leases.promote(now: clock.now(), extend: settings.electionTimeout)
+      } else if !isLeader && wasLeader {
+        leases.demote()
+      }
+    }
+    if let hardState = ready.hardState {
+      status.withLock {
+        $0.term = hardState.term
+        $0.committedIndex = hardState.commit
+      }
+    }
+    do { try disk.persist(ready) } catch { throw ServerError.storage("\(error)") }
+    // Single member: no peers to send to (issue 8 sends `ready.messages` here).
+    if let snapshot = ready.snapshot, !snapshot.isEmpty {
+      confState = snapshot.metadata.confState
+    }
+    for entry in ready.committedEntries { try applyEntry(entry) }
+    for state in ready.readStates {
+      if let id = Self.id(fromContext: state.requestContext) { answerRead(id, .success(state.index)) }
+    }
+    node.advance(ready)
+    let applied = applier.appliedIndex
+    status.withLock { $0.appliedIndex = applied }
+    answerAppliedWaiters(applied)
+    if disk.shouldSnapshot(appliedIndex: applied) { try takeSnapshot(at: applied) }
+  }
+
+  private func applyEntry(_ entry: Entry) throws {
+    switch entry.kind {
+    case .normal:
+      if let (id, result) = try applier.apply(entry) { answerProposal(id, result) }
+    case .confChange:
+      if let change = ConfChange(decoding: entry.data) { confState = node.applyConfChange(change) }
+      try applier.record(ConsistentIndex(index: entry.index, term: entry.term))
+    }
+  }
+
+  /// Commits the backend (so the store holds everything up to `index`), then writes the Raft snapshot and compacts
+  /// the log behind it.
+  private func takeSnapshot(at index: LogIndex) throws {
+    do {
+      try store.commit()
+      try disk.saveSnapshot(appliedIndex: index, confState: confState, data: [])
+    } catch {
+      throw ServerError.storage("snapshot at index \(index) failed: \(error)")
+    }
+    log.info("saved snapshot", ["snapshot-index": "\(index)"])
+  }
+
+  /// The leader revokes expired leases through Raft (every member deletes their keys when the revoke applies).
+  private func expireLeases(now: Duration) {
+    guard now - lastLeaseCheck >= .milliseconds(500), status.withLock({ $0.leader }) == node.id else { return }
+    lastLeaseCheck = now
+    for id in leases.expired(now: now) {
+      var revoke = Etcdserverpb_LeaseRevokeRequest()
+      revoke.id = id
+      let requestID = nextID.add(1, ordering: .relaxed).newValue
+      if let data = try? RaftRequest.leaseRevoke(revoke).encoded(id: requestID) { try? node.propose(data) }
+    }
+  }
+
+  // MARK: Answers
+
+  private func answerProposal(_ id: UInt64, _ result: Result<AppliedResponse, ServerError>) {
+    inbox.withLock { $0.proposals.removeValue(forKey: id) }?.continuation.resume(returning: result)
+  }
+
+  private func answerRead(_ id: UInt64, _ result: Result<LogIndex, ServerError>) {
+    inbox.withLock { $0.reads.removeValue(forKey: id) }?.continuation.resume(returning: result)
+  }
+
+  private func answerAppliedWaiters(_ applied: LogIndex) {
+    let due = appliedWaiters.withLock { waiters -> [AppliedWaiter] in
+      let due = waiters.filter { $0.index <= applied }
+      if !due.isEmpty { waiters.removeAll { $0.index <= applied } }
+      return due
+    }
+    for waiter in due { waiter.continuation.resume(returning: .success(())) }
+  }
+
+  private func timeOutWaiters(now: Duration) {
+    let (proposals, reads) = inbox.withLock { inbox -> ([Waiter<AppliedResponse>], [Waiter<LogIndex>]) in
+      let p = inbox.proposals.filter { $0.value.deadline <= now }
+      let r = inbox.reads.filter { $0.value.deadline <= now }
+      for key in p.keys { inbox.proposals[key] = nil }
+      for key in r.keys { inbox.reads[key] = nil }
+      return (Array(p.values), Array(r.values))
+    }
+    let noLeader = status.withLock { $0.leader } == 0
+    for waiter in proposals { waiter.continuation.resume(returning: .failure(noLeader ? .noLeader : .timeout)) }
+    for waiter in reads { waiter.continuation.resume(returning: .failure(noLeader ? .noLeader : .timeout)) }
+    let applied = appliedWaiters.withLock { waiters -> [AppliedWaiter] in
+      let due = waiters.filter { $0.deadline <= now }
+      if !due.isEmpty { waiters.removeAll { $0.deadline <= now } }
+      return due
+    }
+    for waiter in applied { waiter.continuation.resume(returning: .failure(.timeout)) }
+  }
+
+  /// Fails every waiter with `error` and stops taking requests.
+  private func fail(_ error: ServerError) {
+    log.error("raft loop stopped", ["error": error.description])
+    status.withLock { $0.failure = error }
+    drain(error)
+  }
+
+  private func shutDown() {
+    do { try store.commit() } catch { log.error("final backend commit failed", ["error": "\(error)"]) }
+    // Syncs the WAL and releases the data-dir lock, so the member can be opened again.
+    do { try disk.close() } catch { log.error("closing the WAL failed", ["error": "\(error)"]) }
+    drain(.stopped)
+  }
+
+  private func drain(_ error: ServerError) {
+    let (proposals, reads) = inbox.withLock { inbox -> ([Waiter<AppliedResponse>], [Waiter<LogIndex>]) in
+      inbox.stopped = true
+      defer {
+        inbox.proposals.removeAll()
+        inbox.reads.removeAll()
+      }
+      return (Array(inbox.proposals.values), Array(inbox.reads.values))
+    }
+    for waiter in proposals { waiter.continuation.resume(returning: .failure(error)) }
+    for waiter in reads { waiter.continuation.resume(returning: .failure(error)) }
+    let applied = appliedWaiters.withLock { waiters in
+      defer { waiters.removeAll() }
+      return waiters
+    }
+    for waiter in applied { waiter.continuation.resume(returning: .failure(error)) }
+  }
+
+  private static func context(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { Array($0) } }
+
+  private static func id(fromContext context: [UInt8]) -> UInt64? {
+    guard context.count == 8 else { return nil }
+    return context.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+  }
+}

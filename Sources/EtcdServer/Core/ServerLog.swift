@@ -1,0 +1,70 @@
+// The member's log: JSON lines like etcd's zap logger ({"level","ts","caller","msg", fields...}) on stderr or a file.
+// Callers pass no secrets (passwords, tokens, private keys) as fields.
+
+import Foundation
+import Synchronization
+
+/// A structured logger writing one JSON object per line.
+public final class ServerLog: Sendable {
+  /// Levels in etcd's order.
+  public enum Level: Int, Sendable, Comparable {
+    case debug, info, warn, error
+    public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+    var name: String { ["debug", "info", "warn", "error"][rawValue] }
+  }
+
+  private let minimum: Level
+  private let write: @Sendable (String) -> Void
+
+  /// A logger dropping lines below `minimum`, writing each line with `write` (default: standard error).
+  public init(minimum: Level = .info, write: (@Sendable (String) -> Void)? = nil) {
+    self.minimum = minimum
+    self.write = write ?? { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+  }
+
+  public func debug(_ message: String, _ fields: KeyValuePairs<String, String> = [:], caller: String = #fileID, line: Int = #line) {
+    emit(.debug, message, fields, caller: caller, line: line)
+  }
+
+  public func info(_ message: String, _ fields: KeyValuePairs<String, String> = [:], caller: String = #fileID, line: Int = #line) {
+    emit(.info, message, fields, caller: caller, line: line)
+  }
+
+  public func warn(_ message: String, _ fields: KeyValuePairs<String, String> = [:], caller: String = #fileID, line: Int = #line) {
+    emit(.warn, message, fields, caller: caller, line: line)
+  }
+
+  public func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:], caller: String = #fileID, line: Int = #line) {
+    emit(.error, message, fields, caller: caller, line: line)
+  }
+
+  private func emit(_ level: Level, _ message: String, _ fields: KeyValuePairs<String, String>, caller: String, line: Int) {
+    guard level >= minimum else { return }
+    var text = "{\"level\":\"\(level.name)\",\"ts\":\"\(Self.timestamp())\",\"caller\":"
+    text += Self.quoted("\(caller.split(separator: "/").last.map(String.init) ?? caller):\(line)")
+    text += ",\"msg\":" + Self.quoted(message)
+    for (key, value) in fields { text += "," + Self.quoted(key) + ":" + Self.quoted(value) }
+    write(text + "}")
+  }
+
+  private static func timestamp() -> String {
+    Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+  }
+
+  /// A JSON string literal.
+  static func quoted(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}
