@@ -103,6 +103,7 @@ let package = Package(
     .testTarget(name: "SSHTests", dependencies: ["SSH", "TestSupport"]),
     .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
     .testTarget(name: "OpsTests", dependencies: ["Ops", "EtcdClient", "TestSupport", "swetcd-ops"]),
+    .testTarget(name: "ServerWireTests", dependencies: ["EtcdAPI", "EtcdServer", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "CLITests", dependencies: [
       "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
     ]),

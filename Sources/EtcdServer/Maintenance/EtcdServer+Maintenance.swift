@@ -1,0 +1,68 @@
+// The Maintenance service of a member: Status, Alarm, Defragment, Hash, HashKV.
+
+import BuildInfo
+import EtcdProto
+import MVCC
+
+extension EtcdServer {
+  /// Maintenance.Status as etcd 3.4 answers it.
+  public func status() throws(ServerError) -> Etcdserverpb_StatusResponse {
+    let storeStatus: StoreStatus
+    do { storeStatus = try store.status() } catch { throw .store(error) }
+    let raft = raftStatus
+    var response = Etcdserverpb_StatusResponse()
+    response.header = header(revision: storeStatus.revision)
+    response.version = BuildInfo.etcdCompatibleVersion
+    response.dbSize = storeStatus.dbSize
+    response.dbSizeInUse = storeStatus.dbSizeInUse
+    response.leader = raft.leader
+    response.raftIndex = raft.committed
+    response.raftTerm = raft.term
+    response.raftAppliedIndex = raft.applied
+    response.errors = store.alarms().map { "memberID:\($0.memberID) alarm:\(Self.alarmName($0.alarm)) " }
+    return response
+  }
+
+  /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft, as in etcd.
+  public func alarm(_ request: Etcdserverpb_AlarmRequest) async throws(ServerError) -> Etcdserverpb_AlarmResponse {
+    guard case .alarm(var response, let revision) = try await propose(.alarm(request)) else { throw Self.mismatch }
+    response.header = header(revision: revision)
+    return response
+  }
+
+  /// Maintenance.Defragment: rewrites the database without free pages (reads and writes wait meanwhile).
+  public func defragment() throws(ServerError) -> Etcdserverpb_DefragmentResponse {
+    do { _ = try store.defragment() } catch { throw .store(error) }
+    var response = Etcdserverpb_DefragmentResponse()
+    response.header = header(revision: store.currentRevision)
+    return response
+  }
+
+  /// Maintenance.Hash: a checksum of the whole store.
+  public func hash() throws(ServerError) -> Etcdserverpb_HashResponse {
+    var response = Etcdserverpb_HashResponse()
+    do { response.hash = try store.hash() } catch { throw .store(error) }
+    response.header = header(revision: store.currentRevision)
+    return response
+  }
+
+  /// Maintenance.HashKV at `revision` (0: current).
+  public func hashKV(_ request: Etcdserverpb_HashKVRequest) throws(ServerError) -> Etcdserverpb_HashKVResponse {
+    let result: HashKVResult
+    do { result = try store.hashKV(request.revision) } catch { throw .store(error) }
+    var response = Etcdserverpb_HashKVResponse()
+    response.header = header(revision: result.currentRevision)
+    response.hash = result.hash
+    response.compactRevision = result.compactRevision
+    return response
+  }
+
+  /// etcd's names of alarm types (as in its status errors and `alarm list` output).
+  static func alarmName(_ alarm: AlarmType) -> String {
+    switch alarm {
+    case .none: "NONE"
+    case .noSpace: "NOSPACE"
+    case .corrupt: "CORRUPT"
+    }
+  }
+}
