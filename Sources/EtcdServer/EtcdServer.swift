@@ -19,6 +19,9 @@ public final class EtcdServer: Sendable {
   public let store: KVStore
   /// The member's leases.
   public let leases: Leases
+  /// The watchers of every client stream (fed by the store's commits).
+  public let watchHub: WatchHub
+  private let watchDriver: WatchDriver
   /// The member's monotonic clock.
   public let clock: MonotonicClock
   let log: ServerLog
@@ -71,6 +74,9 @@ public final class EtcdServer: Sendable {
     } catch {
       throw .store(error)
     }
+    watchHub = WatchHub(source: store)
+    store.observer = watchHub
+    watchDriver = WatchDriver(hub: watchHub, clock: clock)
     let clock = clock
     let applier = try Applier(store: store, leases: leases, memberID: memberID, now: { clock.now() })
     let (_, confState) = disk.storage.initialState()
@@ -89,6 +95,7 @@ public final class EtcdServer: Sendable {
       node: node, disk: disk, applier: applier, leases: leases, confState: confState, settings: settings,
       clock: clock, log: log)
     loop.start()
+    watchDriver.start()
     log.info("started member", [
       "name": settings.name, "member-id": String(memberID, radix: 16), "cluster-id": String(clusterID, radix: 16),
       "data-dir": settings.dataDirectory,
@@ -97,6 +104,7 @@ public final class EtcdServer: Sendable {
 
   /// Stops the Raft loop (in-flight requests fail with "etcdserver: server stopped") and commits the store.
   public func stop() {
+    watchDriver.stop()
     loop.stop()
   }
 

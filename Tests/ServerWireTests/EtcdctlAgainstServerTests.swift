@@ -25,7 +25,7 @@ import TestSupport
       address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext, config: config)
     let grpc = GRPCServer(transport: transport, services: [
       KVService(server: member), MaintenanceService(server: member), LeaseService(server: member),
-      ClusterService(server: member),
+      ClusterService(server: member), WatchService(server: member),
     ])
     return try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask {
@@ -102,6 +102,29 @@ import TestSupport
       let health = try await Self.etcdctl(endpoint, "endpoint", "health")
       // etcdctl 3.4 prints the health line on standard error.
       #expect(health.status == 0 && health.stderr.contains("\(endpoint) is healthy"), "\(health.stdout)\(health.stderr)")
+    }
+  }
+
+  @Test func etcdctlWatchSeesLiveEventsAndHistoryWithPrevKV() async throws {
+    try await Self.withServer { (endpoint: String, _: EtcdServer) async throws in
+      _ = try await Self.etcdctl(endpoint, "put", "w/a", "old")  // revision 2
+      let etcdctl = try #require(ChildProcess.which("etcdctl"))
+      let logDirectory = makeTemporaryDirectory("swetcd-watch")
+      defer { try? FileManager.default.removeItem(atPath: logDirectory) }
+      let log = logDirectory + "/watch.log"
+      let watch = try ChildProcess.startLogged(
+        etcdctl, ["--endpoints=\(endpoint)", "watch", "--prefix", "w/", "--rev=2", "--prev-kv"], logPath: log,
+        environment: ["ETCDCTL_API": "3"])
+      defer { watch.stop() }
+      // History first (the put at revision 2), then a live put and a delete, each after its previous value (etcdctl
+      // prints prev_kv before the event's key-value).
+      let sawHistory = try await offPool { watch.waitForOutput(containing: "PUT\nw/a\nold\n", timeout: 20) }
+      #expect(sawHistory, "\(watch.output)")
+      _ = try await Self.etcdctl(endpoint, "put", "w/a", "new")
+      _ = try await Self.etcdctl(endpoint, "del", "w/a")
+      let sawLive = try await offPool { watch.waitForOutput(containing: "DELETE\nw/a\nnew\nw/a\n", timeout: 20) }
+      #expect(sawLive, "\(watch.output)")
+      #expect(watch.output.contains("PUT\nw/a\nold\nw/a\nnew\n"), "\(watch.output)")
     }
   }
 }
