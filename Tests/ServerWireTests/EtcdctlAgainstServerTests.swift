@@ -25,7 +25,8 @@ import TestSupport
       address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext, config: config)
     let grpc = GRPCServer(transport: transport, services: [
       KVService(server: member), MaintenanceService(server: member), LeaseService(server: member),
-      ClusterService(server: member), WatchService(server: member),
+      ClusterService(server: member), WatchService(server: member), LockService(server: member),
+      ElectionService(server: member), HealthService(server: member),
     ])
     return try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask {
@@ -125,6 +126,52 @@ import TestSupport
       let sawLive = try await offPool { watch.waitForOutput(containing: "DELETE\nw/a\nnew\nw/a\n", timeout: 20) }
       #expect(sawLive, "\(watch.output)")
       #expect(watch.output.contains("PUT\nw/a\nold\nw/a\nnew\n"), "\(watch.output)")
+    }
+  }
+
+  @Test func etcdctlLockIsExclusiveAndPassesToTheNextWaiter() async throws {
+    try await Self.withServer { (endpoint: String, _: EtcdServer) async throws in
+      let etcdctl = try #require(ChildProcess.which("etcdctl"))
+      let logDirectory = makeTemporaryDirectory("swetcd-lock")
+      defer { try? FileManager.default.removeItem(atPath: logDirectory) }
+      // `etcdctl lock NAME` prints the lock key and holds the lock until it is stopped.
+      let first = try ChildProcess.startLogged(
+        etcdctl, ["--endpoints=\(endpoint)", "lock", "mutex"], logPath: logDirectory + "/first.log",
+        environment: ["ETCDCTL_API": "3"])
+      defer { first.stop() }
+      #expect(try await offPool { first.waitForOutput(containing: "mutex/", timeout: 20) }, "\(first.output)")
+      let second = try ChildProcess.startLogged(
+        etcdctl, ["--endpoints=\(endpoint)", "lock", "mutex"], logPath: logDirectory + "/second.log",
+        environment: ["ETCDCTL_API": "3"])
+      defer { second.stop() }
+      // The second waits while the first holds the lock (the holder's key is the only one with a lower revision).
+      var keys: [Substring] = []
+      for _ in 0..<200 where keys.count < 2 {
+        keys = try await Self.etcdctl(endpoint, "get", "--prefix", "mutex/", "--keys-only").stdout.split(separator: "\n")
+        if keys.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
+      }
+      #expect(keys.count == 2, "the second waiter's key never appeared: \(keys)")
+      #expect(!second.output.contains("mutex/"), "the second got the lock while the first held it")
+      first.stop()
+      #expect(try await offPool { second.waitForOutput(containing: "mutex/", timeout: 20) }, "\(second.output)")
+    }
+  }
+
+  @Test func etcdctlElectCampaignsAndObserveSeesTheLeader() async throws {
+    try await Self.withServer { (endpoint: String, _: EtcdServer) async throws in
+      let etcdctl = try #require(ChildProcess.which("etcdctl"))
+      let logDirectory = makeTemporaryDirectory("swetcd-elect")
+      defer { try? FileManager.default.removeItem(atPath: logDirectory) }
+      let candidate = try ChildProcess.startLogged(
+        etcdctl, ["--endpoints=\(endpoint)", "elect", "boss", "alice"], logPath: logDirectory + "/candidate.log",
+        environment: ["ETCDCTL_API": "3"])
+      defer { candidate.stop() }
+      #expect(try await offPool { candidate.waitForOutput(containing: "alice", timeout: 20) }, "\(candidate.output)")
+      let observer = try ChildProcess.startLogged(
+        etcdctl, ["--endpoints=\(endpoint)", "elect", "-l", "boss"], logPath: logDirectory + "/observer.log",
+        environment: ["ETCDCTL_API": "3"])
+      defer { observer.stop() }
+      #expect(try await offPool { observer.waitForOutput(containing: "alice", timeout: 20) }, "\(observer.output)")
     }
   }
 }

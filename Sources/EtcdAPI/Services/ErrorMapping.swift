@@ -24,6 +24,8 @@ extension StatusCode {
     case .permissionDenied: .permissionDenied
     case .unauthenticated: .unauthenticated
     case .deadlineExceeded: .deadlineExceeded
+    case .canceled: .cancelled
+    case .unknown: .unknown
     }
   }
 }

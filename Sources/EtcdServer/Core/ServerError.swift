@@ -23,6 +23,10 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
   case internalError(String)
   /// The data dir, WAL or store could not be opened or written.
   case storage(String)
+  /// The client canceled the call while it waited.
+  case canceled
+  /// An election or lock refusal with etcd's text ("election: not leader", "election: no leader").
+  case election(String)
 
   /// The gRPC status code etcd uses for this error.
   public var code: StatusCode {
@@ -42,6 +46,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .requestTooLarge: return .invalidArgument
     case .corruptEntry: return .dataLoss
     case .internalError, .storage: return .internal
+    case .canceled: return .canceled
+    case .election: return .unknown
     }
   }
 
@@ -63,6 +69,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
         + "the cluster and add it back with an empty data dir"
     case .internalError(let why): return "internal error: \(why)"
     case .storage(let why): return why
+    case .canceled: return "context canceled"
+    case .election(let text): return text
     }
   }
 }
@@ -80,4 +88,6 @@ public enum StatusCode: Int, Sendable {
   case permissionDenied = 7
   case unauthenticated = 16
   case deadlineExceeded = 4
+  case canceled = 1
+  case unknown = 2
 }
