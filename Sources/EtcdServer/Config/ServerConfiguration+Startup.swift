@@ -100,7 +100,10 @@ extension ServerConfiguration {
       failure = zip(left, right).first { $0 != $1 }.map { "resolved urls: \(goQuote($0.description)) != \(goQuote($1.description))" }
     }
     guard let failure else { return }
-    let members = Self.describe([name: own])
+    // etcd names the first of this member's initial-cluster URLs that the advertise URLs lack.
+    let advertisedSet = Set(advertised.map(Self.resolved))
+    let missing = own.first { !advertisedSet.contains(Self.resolved($0)) } ?? own.first
+    let members = Self.describe([name: missing.map { [$0] } ?? []])
     let advertisedText = advertised.map(\.description).joined(separator: ",")
     throw .startup("--initial-cluster has \(members) but missing from --initial-advertise-peer-urls=\(advertisedText) (\(failure))")
   }
