@@ -1,0 +1,24 @@
+// The member's settings from the server configuration (flags, ETCD_* variables or --config-file).
+
+extension MemberSettings {
+  /// The settings `configuration` asks for, with etcd's defaults where it leaves a value at 0.
+  public init(_ configuration: ServerConfiguration) {
+    self.init(name: configuration.name, dataDirectory: configuration.dataDir)
+    walDirectory = configuration.walDir.isEmpty ? nil : configuration.walDir
+    advertisePeerURLs = configuration.initialAdvertisePeerURLs.map(\.description)
+    advertiseClientURLs = configuration.advertiseClientURLs.map(\.description)
+    clusterToken = configuration.initialClusterToken
+    heartbeatInterval = configuration.heartbeatInterval
+    electionTimeout = configuration.electionTimeout
+    snapshotCount = configuration.snapshotCount
+    maxSnapshots = Int(clamping: configuration.maxSnapshots)
+    maxWALs = Int(clamping: configuration.maxWALs)
+    quotaBackendBytes = configuration.quotaBackendBytes
+    if configuration.backendBatchInterval > .zero { backendBatchInterval = configuration.backendBatchInterval }
+    if configuration.backendBatchLimit > 0 { backendBatchLimit = Int(clamping: configuration.backendBatchLimit) }
+    maxTxnOps = Int(clamping: configuration.maxTxnOps)
+    maxRequestBytes = Int(clamping: configuration.maxRequestBytes)
+    preVote = configuration.preVote
+    unsafeNoFsync = configuration.unsafeNoFsync
+  }
+}
