@@ -94,6 +94,7 @@ let package = Package(
 
     // MARK: Tests (Swift Testing)
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "EtcdServerTests", dependencies: ["EtcdServer", "MVCC", "TestSupport"]),
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "EtcdClient", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["Scenarios"]),
     .testTarget(name: "WALTests", dependencies: ["WAL", "Raft", "Checksum", "TestSupport", "swetcd-bench"]),
