@@ -62,6 +62,7 @@ let package = Package(
     .target(name: "PeerTransport", dependencies: ["Raft", "EtcdProto"]),
     .target(name: "EtcdServer", dependencies: [
       "Raft", "WAL", "MVCC", "PeerTransport", "BuildInfo", "EtcdProto", "CCrypt", swiftProtobuf, crypto, logging,
+      .product(name: "_CryptoExtras", package: "swift-crypto"),
       .product(name: "Yams", package: "Yams"),
     ]),
     .target(name: "EtcdAPI", dependencies: [
