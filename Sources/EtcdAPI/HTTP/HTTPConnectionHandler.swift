@@ -99,6 +99,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     _ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, contentLength: Int?, context: ChannelHandlerContext
   ) {
     var headers = response.headers
+    // Without Content-Length, NIO's encoder adds `transfer-encoding: chunked` (HTTP/1.1).
     if let contentLength { headers.replaceOrAdd(name: "Content-Length", value: String(contentLength)) }
     if !keepAlive || quiescing { headers.replaceOrAdd(name: "Connection", value: "close") }
     context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
