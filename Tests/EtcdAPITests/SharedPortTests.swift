@@ -127,6 +127,49 @@ import TestSupport
     }
   }
 
+  @Test func expectContinueGetsInterimAnswerBeforeTheBody() async throws {
+    var router = HTTPRouter()
+    router.add(["POST"], exact: "/echo") { request in .json(String(decoding: request.body, as: UTF8.self)) }
+    try await withListener(router: router) { bound in
+      let (interim, text) = try await onOwnThread { () throws -> (Bool, String) in
+        let connection = try RawHTTPConnection(port: bound.port)
+        connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+        let interim = connection.read(until: "HTTP/1.1 100 Continue\r\n\r\n")
+        connection.send("{\"a\":1}")
+        connection.readToEnd()
+        return (interim, connection.text)
+      }
+      #expect(interim)
+      #expect(text.contains("HTTP/1.1 200 OK\r\n"))
+      #expect(text.hasSuffix("{\"a\":1}"))
+    }
+  }
+
+  @Test func gracefulStopEndsOpenStreamsProperly() async throws {
+    var router = HTTPRouter()
+    router.add(["POST"], exact: "/v3/watch") { _ in
+      HTTPResponse(headers: ["Content-Type": "application/json"], body: .stream { writer in
+        try await writer.writeLine("{\"result\":{\"created\":true}}")
+        try await Task.sleep(for: .seconds(3600))
+      })
+    }
+    let listener = ClientListener(
+      configuration: ClientListenerConfiguration(url: try ListenURL(parsing: "http://127.0.0.1:0")),
+      services: [], http: router.respond(to:))
+    let bound = try await listener.start()
+    let connection = try await onOwnThread { try RawHTTPConnection(port: bound.port) }
+    let created = try await onOwnThread { () -> Bool in
+      connection.send("POST /v3/watch HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+      return connection.read(until: "\"created\":true}}\n")
+    }
+    #expect(created)
+    async let stopped: Void = listener.stop(gracePeriod: .seconds(60))
+    // The stream ends with the chunked terminator (not by a cut connection after the grace period).
+    let ended = try await onOwnThread { connection.read(until: "\r\n0\r\n\r\n") }
+    await stopped
+    #expect(ended, "\(connection.text)")
+  }
+
   @Test(.enabled(if: etcdctlInstalled, "etcdctl is not installed; run scripts/setup (Debian etcd-client)"))
   func realEtcdctlGetsEndpointStatusFromTheListener() async throws {
     try await withListener(router: builtinRouter()) { bound in

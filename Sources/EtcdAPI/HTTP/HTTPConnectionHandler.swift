@@ -33,6 +33,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
       head = requestHead
       body.removeAll(keepingCapacity: true)
       bodySize = 0
+      // curl sends `Expect: 100-continue` with bodies over 1 KiB and waits a second for this interim answer.
+      if requestHead.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+        let interim = HTTPResponseHead(version: requestHead.version, status: .continue)
+        context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+      }
     case .body(let buffer):
       bodySize += buffer.readableBytes
       if bodySize <= maxBodyBytes {
@@ -136,23 +141,32 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     context.fireChannelInactive()
   }
 
-  /// Graceful shutdown: idle connections close now; a whole response in progress completes first and then closes;
-  /// a streamed response (open-ended, such as a watch) is cancelled. The event is not passed on, so the gRPC
-  /// handlers further down do not close the connection under a running request.
-  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-    guard event is ChannelShouldQuiesceEvent else {
-      context.fireUserInboundEventTriggered(event)
-      return
-    }
+  /// Graceful shutdown (called by ``HTTPQuiesceObserver``): a streamed response (open-ended, such as a watch) is
+  /// cancelled, so it ends and the connection can close. NIO's `HTTPServerPipelineHandler` does the rest: an idle
+  /// connection closes at once, a whole response in progress completes with `connection: close`.
+  func quiesce() {
     quiescing = true
-    if !responding {
-      context.close(promise: nil)
-    } else if streaming {
-      inFlight?.cancel()
-    }
+    if streaming { inFlight?.cancel() }
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     context.close(promise: nil)
+  }
+}
+
+/// Sits before NIO's `HTTPServerPipelineHandler`, which consumes the shutdown event, and tells the connection
+/// handler about it first. (The event does not travel on to the gRPC handlers either, which would otherwise close
+/// the connection under a running HTTP request.)
+final class HTTPQuiesceObserver: ChannelInboundHandler, RemovableChannelHandler {
+  typealias InboundIn = HTTPServerRequestPart
+  typealias InboundOut = HTTPServerRequestPart
+
+  private let connection: HTTPConnectionHandler
+
+  init(connection: HTTPConnectionHandler) { self.connection = connection }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if event is ChannelShouldQuiesceEvent { connection.quiesce() }
+    context.fireUserInboundEventTriggered(event)
   }
 }

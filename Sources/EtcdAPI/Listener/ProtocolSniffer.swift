@@ -85,7 +85,10 @@ final class ProtocolSniffer: ChannelDuplexHandler, RemovableChannelHandler {
       let peerName = try? operations.handler(type: PeerIdentityHandler.self).commonName
       try operations.configureHTTPServerPipeline(position: .before(self), withPipeliningAssistance: true,
                                                  withErrorHandling: true)
-      try operations.addHandler(makeHTTPHandler(peerName), position: .before(self))
+      let handler = makeHTTPHandler(peerName)
+      try operations.addHandler(handler, position: .before(self))
+      let pipelining = try operations.handler(type: HTTPServerPipelineHandler.self)
+      try operations.addHandler(HTTPQuiesceObserver(connection: handler), position: .before(pipelining))
       // Deliver the buffered bytes to the HTTP decoder: from the pipeline head in plaintext, from just after the
       // TLS handler (which already decrypted them) with TLS.
       if tls {
