@@ -26,6 +26,12 @@ import TestSupport
 
       let metrics = try await curl(["-i", "http://127.0.0.1:\(bound.port)/metrics"])
       #expect(metrics.stdout.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
+      let headOnly = try await RawHTTPConnection.exchange(
+        port: bound.port, "HEAD /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+      #expect(headOnly.hasPrefix("HTTP/1.1 405"))
+      let metricsHead = try await RawHTTPConnection.exchange(
+        port: bound.port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+      #expect(metricsHead.hasPrefix("HTTP/1.1 200 OK") && metricsHead.hasSuffix("\r\n\r\n"), "\(metricsHead)")
     }
   }
 

@@ -63,6 +63,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let keepAlive = head.isKeepAlive && !tooLarge
     let (size, limit) = (bodySize, maxBodyBytes)
     let version = head.version
+    let omitBody = head.method == .HEAD
     let handler = self.handler
     let loop = context.eventLoop
     let bound = NIOLoopBound((self, context), eventLoop: loop)
@@ -73,7 +74,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
       case .bytes(let bytes):
         loop.execute {
           let (this, context) = bound.value
-          this.writeWhole(response, bytes: bytes, version: version, keepAlive: keepAlive, context: context)
+          this.writeWhole(response, bytes: bytes, omitBody: omitBody, version: version, keepAlive: keepAlive,
+                          context: context)
         }
       case .stream(let producer):
         loop.execute {
@@ -111,11 +113,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                   promise: nil)
   }
 
+  /// Writes a response with Content-Length; a HEAD request gets the head only.
   private func writeWhole(
-    _ response: HTTPResponse, bytes: [UInt8], version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext
+    _ response: HTTPResponse, bytes: [UInt8], omitBody: Bool, version: HTTPVersion, keepAlive: Bool,
+    context: ChannelHandlerContext
   ) {
     writeHead(response, version: version, keepAlive: keepAlive, contentLength: bytes.count, context: context)
-    if !bytes.isEmpty {
+    if !bytes.isEmpty && !omitBody {
       var buffer = context.channel.allocator.buffer(capacity: bytes.count)
       buffer.writeBytes(bytes)
       context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
