@@ -108,6 +108,7 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: [
       "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
     ]),
+    .testTarget(name: "EtcdAPITests", dependencies: ["EtcdAPI", "EtcdClient", "EtcdProto", "PKI", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,90 @@
+// etcd 3.4's names, help texts, kinds and buckets for the series swetcd exposes (read from a real etcd 3.4.23's
+// /metrics). Update the definitions here; everything else refers to them.
+
+/// Definitions of the etcd metrics swetcd exposes.
+public enum EtcdMetricDefinitions {
+  /// etcd's disk latency buckets: 1 ms doubling to 8.192 s (ExponentialBuckets(0.001, 2, 14)).
+  public static let diskBuckets = MetricDefinition.exponentialBuckets(start: 0.001, factor: 2, count: 14)
+
+  public static let hasLeader = MetricDefinition(
+    name: "etcd_server_has_leader", help: "Whether or not a leader exists. 1 is existence, 0 is not.", kind: .gauge)
+  public static let isLeader = MetricDefinition(
+    name: "etcd_server_is_leader", help: "Whether or not this member is a leader. 1 if is, 0 otherwise.", kind: .gauge)
+  public static let leaderChangesSeen = MetricDefinition(
+    name: "etcd_server_leader_changes_seen_total", help: "The number of leader changes seen.", kind: .counter)
+  // etcd 3.4 declares committed/applied as gauges although their names end in _total.
+  public static let proposalsCommitted = MetricDefinition(
+    name: "etcd_server_proposals_committed_total", help: "The total number of consensus proposals committed.",
+    kind: .gauge)
+  public static let proposalsApplied = MetricDefinition(
+    name: "etcd_server_proposals_applied_total", help: "The total number of consensus proposals applied.", kind: .gauge)
+  public static let proposalsPending = MetricDefinition(
+    name: "etcd_server_proposals_pending", help: "The current number of pending proposals to commit.", kind: .gauge)
+  public static let proposalsFailed = MetricDefinition(
+    name: "etcd_server_proposals_failed_total", help: "The total number of failed proposals seen.", kind: .counter)
+  public static let walFsyncDuration = MetricDefinition(
+    name: "etcd_disk_wal_fsync_duration_seconds", help: "The latency distributions of fsync called by WAL.",
+    kind: .histogram, buckets: diskBuckets)
+  public static let backendCommitDuration = MetricDefinition(
+    name: "etcd_disk_backend_commit_duration_seconds", help: "The latency distributions of commit called by backend.",
+    kind: .histogram, buckets: diskBuckets)
+  public static let dbTotalSize = MetricDefinition(
+    name: "etcd_mvcc_db_total_size_in_bytes",
+    help: "Total size of the underlying database physically allocated in bytes.", kind: .gauge)
+  public static let dbTotalSizeInUse = MetricDefinition(
+    name: "etcd_mvcc_db_total_size_in_use_in_bytes",
+    help: "Total size of the underlying database logically in use in bytes.", kind: .gauge)
+  public static let watcherTotal = MetricDefinition(
+    name: "etcd_debugging_mvcc_watcher_total", help: "Total number of watchers.", kind: .gauge)
+  public static let slowWatcherTotal = MetricDefinition(
+    name: "etcd_debugging_mvcc_slow_watcher_total", help: "Total number of unsynced slow watchers.", kind: .gauge)
+  public static let grpcStarted = MetricDefinition(
+    name: "grpc_server_started_total", help: "Total number of RPCs started on the server.", kind: .counter,
+    labelNames: ["grpc_method", "grpc_service", "grpc_type"])
+  public static let grpcHandled = MetricDefinition(
+    name: "grpc_server_handled_total",
+    help: "Total number of RPCs completed on the server, regardless of success or failure.", kind: .counter,
+    labelNames: ["grpc_code", "grpc_method", "grpc_service", "grpc_type"])
+}
+
+/// The etcd series registered in one registry, as handles ready to update.
+public struct EtcdMetrics: Sendable {
+  public let registry: MetricsRegistry
+  public let hasLeader: Gauge
+  public let isLeader: Gauge
+  public let leaderChangesSeen: Counter
+  public let proposalsCommitted: Gauge
+  public let proposalsApplied: Gauge
+  public let proposalsPending: Gauge
+  public let proposalsFailed: Counter
+  public let walFsyncDuration: Histogram
+  public let backendCommitDuration: Histogram
+  public let dbTotalSize: Gauge
+  public let dbTotalSizeInUse: Gauge
+  public let watcherTotal: Gauge
+  public let slowWatcherTotal: Gauge
+  /// Labels: grpc_method, grpc_service, grpc_type.
+  public let grpcStarted: MetricFamily<Counter>
+  /// Labels: grpc_code, grpc_method, grpc_service, grpc_type.
+  public let grpcHandled: MetricFamily<Counter>
+
+  public init(registry: MetricsRegistry = MetricsRegistry()) {
+    typealias D = EtcdMetricDefinitions
+    self.registry = registry
+    hasLeader = registry.gauge(D.hasLeader).unlabeled
+    isLeader = registry.gauge(D.isLeader).unlabeled
+    leaderChangesSeen = registry.counter(D.leaderChangesSeen).unlabeled
+    proposalsCommitted = registry.gauge(D.proposalsCommitted).unlabeled
+    proposalsApplied = registry.gauge(D.proposalsApplied).unlabeled
+    proposalsPending = registry.gauge(D.proposalsPending).unlabeled
+    proposalsFailed = registry.counter(D.proposalsFailed).unlabeled
+    walFsyncDuration = registry.histogram(D.walFsyncDuration).unlabeled
+    backendCommitDuration = registry.histogram(D.backendCommitDuration).unlabeled
+    dbTotalSize = registry.gauge(D.dbTotalSize).unlabeled
+    dbTotalSizeInUse = registry.gauge(D.dbTotalSizeInUse).unlabeled
+    watcherTotal = registry.gauge(D.watcherTotal).unlabeled
+    slowWatcherTotal = registry.gauge(D.slowWatcherTotal).unlabeled
+    grpcStarted = registry.counter(D.grpcStarted)
+    grpcHandled = registry.counter(D.grpcHandled)
+  }
+}
