@@ -112,19 +112,9 @@ func builtinRouter(metrics: MetricsRegistry? = nil, healthy: Bool = true) -> HTT
   return router
 }
 
-/// Runs blocking work (sockets, child processes) on a thread of its own. On Linux, Swift's cooperative pool and
-/// Dispatch's global queues share worker threads, so parking blocking work on `DispatchQueue.global()` can starve
-/// the in-process listener under test; a dedicated thread cannot.
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { continuation in
-    let thread = Thread { continuation.resume(with: Result { try body() }) }
-    thread.start()
-  }
-}
-
 /// Runs curl on its own thread and returns its output; `-i` output includes the status line and headers.
 func curl(_ arguments: [String]) async throws -> ProcessOutput {
-  try await onOwnThread {
+  try await offPool {
     try ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "10"] + arguments,
                          environment: ["PATH": "/usr/bin:/bin"], timeout: 20)
   }
@@ -132,7 +122,7 @@ func curl(_ arguments: [String]) async throws -> ProcessOutput {
 
 /// Runs etcdctl 3.4 on its own thread.
 func etcdctl(_ arguments: [String]) async throws -> ProcessOutput {
-  try await onOwnThread {
+  try await offPool {
     try ChildProcess.run(ChildProcess.which("etcdctl") ?? "/usr/bin/etcdctl", arguments,
                          environment: ["ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"], timeout: 30)
   }

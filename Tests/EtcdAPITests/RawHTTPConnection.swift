@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 /// A plain TCP connection for HTTP/1.1 exchanges byte by byte (keep-alive, chunked streams). Blocking: use it only
-/// through `onOwnThread`. Reads time out after 10 s so a broken server fails the test instead of hanging it.
+/// through `offPool`. Reads time out after 10 s so a broken server fails the test instead of hanging it.
 final class RawHTTPConnection: @unchecked Sendable {
   private let fd: Int32
   private(set) var received: [UInt8] = []
@@ -54,7 +54,7 @@ final class RawHTTPConnection: @unchecked Sendable {
 
   /// One request with `Connection: close`, returning the whole response text.
   static func exchange(port: Int, _ request: String) async throws -> String {
-    try await onOwnThread {
+    try await offPool {
       let connection = try RawHTTPConnection(port: port)
       connection.send(request)
       connection.readToEnd()

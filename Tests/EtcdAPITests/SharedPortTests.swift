@@ -80,7 +80,7 @@ import TestSupport
 
   @Test func keepAliveConnectionAnswersSeveralRequests() async throws {
     try await withListener(router: builtinRouter()) { bound in
-      let text = try await onOwnThread { () throws -> String in
+      let text = try await offPool { () throws -> String in
         let connection = try RawHTTPConnection(port: bound.port)
         connection.send("GET /version HTTP/1.1\r\nHost: x\r\n\r\n")
         guard connection.read(until: "\"etcdcluster\":\"3.4.0\"}") else { return "first: " + connection.text }
@@ -118,8 +118,8 @@ import TestSupport
       })
     }
     try await withListener(router: router) { bound in
-      let connection = try await onOwnThread { try RawHTTPConnection(port: bound.port) }
-      let first = try await onOwnThread { () -> Bool in
+      let connection = try await offPool { try RawHTTPConnection(port: bound.port) }
+      let first = try await offPool { () -> Bool in
         connection.send("POST /v3/watch HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
         return connection.read(until: "{\"result\":{\"n\":\"1\"}}\n")
       }
@@ -127,7 +127,7 @@ import TestSupport
       #expect(!connection.text.contains("\"n\":\"2\""))
       #expect(connection.text.lowercased().contains("transfer-encoding: chunked\r\n"))
       allow.yield()
-      let rest = try await onOwnThread { connection.read(until: "0\r\n\r\n") }
+      let rest = try await offPool { connection.read(until: "0\r\n\r\n") }
       #expect(rest)
       #expect(connection.text.contains("{\"result\":{\"n\":\"2\"}}\n"))
     }
@@ -137,7 +137,7 @@ import TestSupport
     var router = HTTPRouter()
     router.add(["POST"], exact: "/echo") { request in .json(String(decoding: request.body, as: UTF8.self)) }
     try await withListener(router: router) { bound in
-      let (interim, text) = try await onOwnThread { () throws -> (Bool, String) in
+      let (interim, text) = try await offPool { () throws -> (Bool, String) in
         let connection = try RawHTTPConnection(port: bound.port)
         connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
         let interim = connection.read(until: "HTTP/1.1 100 Continue\r\n\r\n")
@@ -163,15 +163,15 @@ import TestSupport
       configuration: ClientListenerConfiguration(url: try ListenURL(parsing: "http://127.0.0.1:0")),
       services: [], http: router.respond(to:))
     let bound = try await listener.start()
-    let connection = try await onOwnThread { try RawHTTPConnection(port: bound.port) }
-    let created = try await onOwnThread { () -> Bool in
+    let connection = try await offPool { try RawHTTPConnection(port: bound.port) }
+    let created = try await offPool { () -> Bool in
       connection.send("POST /v3/watch HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
       return connection.read(until: "\"created\":true}}\n")
     }
     #expect(created)
     async let stopped: Void = listener.stop(gracePeriod: .seconds(60))
     // The stream ends with the chunked terminator (not by a cut connection after the grace period).
-    let ended = try await onOwnThread { connection.read(until: "\r\n0\r\n\r\n") }
+    let ended = try await offPool { connection.read(until: "\r\n0\r\n\r\n") }
     await stopped
     #expect(ended, "\(connection.text)")
   }
@@ -199,7 +199,7 @@ import TestSupport
     #expect(before.hasSuffix("ok"))
     await listener.stop(gracePeriod: .seconds(5))
     await listener.stop()
-    await #expect(throws: (any Error).self) { try await onOwnThread { _ = try RawHTTPConnection(port: bound.port) } }
+    await #expect(throws: (any Error).self) { try await offPool { _ = try RawHTTPConnection(port: bound.port) } }
   }
 
   @Test func inFlightRequestFinishesDuringGracefulStop() async throws {
@@ -221,7 +221,7 @@ import TestSupport
     // Release the handler only once the listener has stopped accepting: the request is then truly in flight
     // during the shutdown.
     let refusing = await eventually(within: 10) {
-      (try? await onOwnThread { try RawHTTPConnection(port: bound.port) }) == nil
+      (try? await offPool { try RawHTTPConnection(port: bound.port) }) == nil
     }
     #expect(refusing)
     releaser.yield()

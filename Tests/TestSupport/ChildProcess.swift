@@ -71,10 +71,6 @@ extension ChildProcess {
   public static func runDetached(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60
   ) async throws -> ProcessOutput {
-    try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async {
-        continuation.resume(with: Result { try run(executable, arguments, environment: environment, timeout: timeout) })
-      }
-    }
+    try await offPool { try run(executable, arguments, environment: environment, timeout: timeout) }
   }
 }
