@@ -66,7 +66,7 @@ let package = Package(
       .product(name: "Yams", package: "Yams"),
     ]),
     .target(name: "EtcdAPI", dependencies: [
-      "EtcdServer", "EtcdProto", "PKI", grpcCore, grpcHTTP2, grpcProtobuf, swiftProtobuf, logging,
+      "EtcdServer", "EtcdProto", "PKI", "BuildInfo", grpcCore, grpcHTTP2, grpcProtobuf, swiftProtobuf, logging,
     ] + nio),
 
     // MARK: Client and operations side

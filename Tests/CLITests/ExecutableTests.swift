@@ -24,10 +24,10 @@ import TestSupport
     #expect(out.stdout.contains("swetcd --version"))
   }
 
-  @Test func serverWithoutServingSupportSaysSoAndFails() async throws {
-    let out = try await ChildProcess.runDetached(ChildProcess.product("swetcd"), ["--name", "infra0"])
-    #expect(out.status == 1)
-    #expect(out.stderr.contains("not built yet"))
+  @Test func serverRefusesAnUnknownFlagAsEtcdDoes() async throws {
+    let out = try await ChildProcess.runDetached(ChildProcess.product("swetcd"), ["--no-such-flag"])
+    #expect(out.status == 2)
+    #expect(out.stderr.hasPrefix("flag provided but not defined: -no-such-flag"), "\(out.stderr)")
   }
 
   @Test(arguments: ["swetcdctl", "swetcd-ops", "swetcd-bench"])

@@ -1,0 +1,206 @@
+// The swetcd process: configuration -> member -> client listeners -> wait for SIGTERM/SIGINT -> graceful stop.
+// The executable only calls `ServerRunner.main`.
+
+import BuildInfo
+import EtcdServer
+import Foundation
+import GRPCCore
+
+/// Runs one swetcd member as etcd runs: flags, ETCD_* variables or --config-file; listeners on
+/// --listen-client-urls serving gRPC and HTTP on each port.
+public enum ServerRunner {
+  /// The version lines (etcd's layout).
+  public static let versionText = """
+    swetcd Version: \(BuildInfo.version)
+    etcd Compatible Version: \(BuildInfo.etcdCompatibleVersion)
+    API Version: \(BuildInfo.etcdAPIVersion)
+    OS/Arch: \(BuildInfo.platform)
+    """
+
+  public static let usageText = """
+    Usage:
+
+      swetcd [flags]
+        Start a swetcd server (etcd 3.4-compatible flags, ETCD_* environment variables, or --config-file).
+
+      swetcd --version
+        Show the version of swetcd.
+
+      swetcd -h | --help
+        Show the help information about swetcd.
+
+    Flags are etcd 3.4's (run `etcd --help` for their descriptions); this build serves one-member clusters.
+    """
+
+  /// Runs the process; returns its exit status.
+  public static func main(arguments: [String], environment: [String: String]) async -> Int32 {
+    let loaded: LoadedConfiguration
+    do {
+      loaded = try ServerConfiguration.load(arguments: arguments, environment: environment)
+    } catch {
+      printError(error.description)
+      if error.printsUsage { printError(usageText) }
+      return error.exitStatus
+    }
+    switch loaded.action {
+    case .printVersion:
+      print(versionText)
+      return 0
+    case .printHelp:
+      print(usageText)
+      return 0
+    case .run:
+      break
+    }
+    let configuration = loaded.configuration
+    let log = ServerLog(minimum: logLevel(configuration))
+    for message in loaded.messages {
+      if message.level == .warning { log.warn(message.message) } else { log.info(message.message) }
+    }
+    do {
+      let initialized = FileManager.default.fileExists(atPath: configuration.walDirectory)
+      try configuration.verifyStartup(memberInitialized: initialized)
+      let members = try configuration.initialClusterMembers()
+      if !initialized && configuration.initialClusterState == .new && members.count > 1 {
+        log.error("clustering is not supported by this build", ["initial-cluster": configuration.initialCluster])
+        printError("--initial-cluster names \(members.count) members; this swetcd build runs one-member clusters only: "
+          + "give --initial-cluster just this member, or use etcd 3.4 for multi-member clusters")
+        return 1
+      }
+    } catch {
+      log.error("failed to start", ["error": error.description])
+      printError(error.description)
+      return 1
+    }
+    let server: EtcdServer
+    do {
+      server = try EtcdServer(settings: MemberSettings(configuration), log: log)
+    } catch {
+      log.error("failed to start member", ["error": error.description])
+      printError(error.description)
+      return 1
+    }
+    let listeners: [ClientListener]
+    do {
+      listeners = try await startListeners(configuration, server: server, log: log)
+    } catch {
+      log.error("failed to serve client requests", ["error": "\(error)"])
+      printError("\(error)")
+      server.stop()
+      return 1
+    }
+    SystemdNotify.send("READY=1")
+    await waitForTermination(log: log)
+    for listener in listeners { await listener.stop(gracePeriod: .seconds(5)) }
+    server.stop()
+    log.info("stopped member", ["name": configuration.name])
+    return 0
+  }
+
+  private static func startListeners(
+    _ configuration: ServerConfiguration, server: EtcdServer, log: ServerLog
+  ) async throws -> [ClientListener] {
+    let metrics = EtcdMetrics()
+    let services: [any RegistrableRPCService] = [
+      KVService(server: server), WatchService(server: server), LeaseService(server: server),
+      ClusterService(server: server), MaintenanceService(server: server), LockService(server: server),
+      ElectionService(server: server), HealthService(server: server),
+    ]
+    var router = HTTPRouter()
+    router.addBuiltinRoutes(
+      healthy: { server.raftStatus.leader != 0 && server.store.alarms().isEmpty }, probes: true)
+    router.add(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"], exact: "/metrics") { request in
+      refresh(metrics, from: server)
+      return await metrics.registry.httpHandler()(request)
+    }
+    let http = router
+    var started: [ClientListener] = []
+    for url in configuration.listenClientURLs {
+      var listenerConfiguration = ClientListenerConfiguration(
+        url: try ListenURL(parsing: url.description), tls: try tls(configuration, for: url.host))
+      listenerConfiguration.maxRequestBytes = Int(clamping: configuration.maxRequestBytes)
+      listenerConfiguration.keepaliveMinTime = configuration.grpcKeepaliveMinTime
+      listenerConfiguration.keepaliveInterval = configuration.grpcKeepaliveInterval
+      listenerConfiguration.keepaliveTimeout = configuration.grpcKeepaliveTimeout
+      let listener = ClientListener(
+        configuration: listenerConfiguration, services: services, http: { await http.respond(to: $0) },
+        metrics: metrics)
+      do {
+        let bound = try await listener.start()
+        log.info("ready to serve client requests", ["address": bound.description])
+        started.append(listener)
+      } catch {
+        for running in started { await running.stop(gracePeriod: .zero) }
+        throw error
+      }
+    }
+    return started
+  }
+
+  /// The client TLS for a listener: the configured files, or a self-signed certificate with --auto-tls.
+  private static func tls(_ configuration: ServerConfiguration, for host: String) throws -> ListenerTLS? {
+    let settings = configuration.clientTLS
+    if !settings.isEmpty {
+      return ListenerTLS(
+        certFile: settings.certFile, keyFile: settings.keyFile,
+        trustedCAFile: settings.trustedCAFile.isEmpty ? nil : settings.trustedCAFile,
+        clientCertAuth: settings.clientCertAuth, cipherSuites: configuration.cipherSuites)
+    }
+    if settings.autoTLS {
+      let directory = configuration.dataDir + "/fixtures/client"
+      try FileManager.default.createDirectory(
+        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+      let hosts = Set(configuration.listenClientURLs.map(\.host) + configuration.advertiseClientURLs.map(\.host))
+      return try ListenerTLS.selfSigned(directory: directory, hosts: hosts.sorted(), cipherSuites: configuration.cipherSuites)
+    }
+    return nil
+  }
+
+  /// Sets the gauges a scrape reports from the member's current state.
+  private static func refresh(_ metrics: EtcdMetrics, from server: EtcdServer) {
+    let raft = server.raftStatus
+    metrics.hasLeader.set(raft.leader != 0 ? 1 : 0)
+    metrics.isLeader.set(raft.leader == server.memberID ? 1 : 0)
+    metrics.proposalsCommitted.set(Double(raft.committed))
+    metrics.proposalsApplied.set(Double(raft.applied))
+    if let status = try? server.store.status() {
+      metrics.dbTotalSize.set(Double(status.dbSize))
+      metrics.dbTotalSizeInUse.set(Double(status.dbSizeInUse))
+    }
+    let watchers = server.watchHub.statistics
+    metrics.watcherTotal.set(watchers.synced + watchers.unsynced + watchers.victims)
+    metrics.slowWatcherTotal.set(watchers.unsynced + watchers.victims)
+  }
+
+  private static func logLevel(_ configuration: ServerConfiguration) -> ServerLog.Level {
+    switch configuration.effectiveLogLevel {
+    case .debug: .debug
+    case .info: .info
+    case .warn: .warn
+    default: .error
+    }
+  }
+
+  /// Returns on the first SIGTERM or SIGINT.
+  private static func waitForTermination(log: ServerLog) async {
+    signal(SIGTERM, SIG_IGN)
+    signal(SIGINT, SIG_IGN)
+    let queue = DispatchQueue(label: "signals")
+    let (stream, continuation) = AsyncStream<Int32>.makeStream()
+    let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+      let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+      source.setEventHandler { continuation.yield(number) }
+      source.resume()
+      return source
+    }
+    for await number in stream {
+      log.info("received signal; shutting down", ["signal": number == SIGTERM ? "terminated" : "interrupt"])
+      break
+    }
+    for source in sources { source.cancel() }
+  }
+
+  private static func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+  }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The swetcd executable as an operator runs it: etcd's flags, the real etcdctl and curl on the client port, and a
+/// clean stop on SIGTERM.
+@Suite struct SwetcdProcessTests {
+  @Test func swetcdServesEtcdctlAndHTTPOnOnePortAndStopsOnSIGTERM() async throws {
+    let directory = makeTemporaryDirectory("swetcd-process")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let client = "http://127.0.0.1:\(freeTCPPort())"
+    let peer = "http://127.0.0.1:\(freeTCPPort())"
+    let flags = [
+      "--name", "infra0", "--data-dir", directory + "/data", "--listen-client-urls", client,
+      "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+      "--initial-cluster", "infra0=\(peer)", "--unsafe-no-fsync",
+    ]
+    let server = try ChildProcess.startLogged(ChildProcess.product("swetcd"), flags, logPath: directory + "/swetcd.log")
+    defer { server.stop() }
+    let ready = try await offPool { server.waitForOutput(containing: "ready to serve client requests", timeout: 30) }
+    try #require(ready, "\(server.output)")
+    let etcdctl = try #require(ChildProcess.which("etcdctl"))
+    let put = try await ChildProcess.runDetached(etcdctl, ["--endpoints=\(client)", "put", "greeting", "hello"],
+                                                 environment: ["ETCDCTL_API": "3"])
+    #expect(put.stdout == "OK\n", "\(put.stderr)")
+    let get = try await ChildProcess.runDetached(etcdctl, ["--endpoints=\(client)", "get", "greeting", "--print-value-only"],
+                                                 environment: ["ETCDCTL_API": "3"])
+    #expect(get.stdout == "hello\n", "\(get.stderr)")
+    let version = try await ChildProcess.runDetached("/usr/bin/curl", ["-s", client + "/version"])
+    #expect(version.stdout.hasPrefix("{\"etcdserver\":\"3.4."), "\(version.stdout)")
+    let health = try await ChildProcess.runDetached("/usr/bin/curl", ["-s", client + "/health"])
+    #expect(health.stdout == "{\"health\":\"true\"}", "\(health.stdout)")
+    let metrics = try await ChildProcess.runDetached("/usr/bin/curl", ["-s", client + "/metrics"])
+    #expect(metrics.stdout.contains("etcd_server_has_leader 1"), "\(metrics.stdout.prefix(400))")
+    kill(server.pid, SIGTERM)
+    let exited = try await offPool { () -> Bool in
+      server.process.waitUntilExit()
+      return true
+    }
+    #expect(exited && server.process.terminationStatus == 0, "\(server.output)")
+    #expect(server.output.contains("stopped member"), "\(server.output)")
+    // A restart on the same data dir finds the key.
+    let again = try ChildProcess.startLogged(ChildProcess.product("swetcd"), flags, logPath: directory + "/swetcd2.log")
+    defer { again.stop() }
+    try #require(try await offPool { again.waitForOutput(containing: "ready to serve client requests", timeout: 30) },
+                 "\(again.output)")
+    let reread = try await ChildProcess.runDetached(etcdctl, ["--endpoints=\(client)", "get", "greeting", "--print-value-only"],
+                                                    environment: ["ETCDCTL_API": "3"])
+    #expect(reread.stdout == "hello\n", "\(reread.stderr)")
+  }
+}
