@@ -55,6 +55,7 @@ final class RaftLoop: @unchecked Sendable {
   private var confState: ConfState
   private var lastTick: Duration
   private var lastLeaseCheck: Duration = .zero
+  private var lastDeadlineCheck: Duration = .zero
 
   /// What other threads may read about the member's Raft state.
   struct LoopStatus: Sendable {
@@ -192,7 +193,11 @@ final class RaftLoop: @unchecked Sendable {
         return
       }
       expireLeases(now: now)
-      timeOutWaiters(now: now)
+      // Deadlines are checked once per heartbeat, not on every wake-up (each check walks every pending waiter).
+      if now - lastDeadlineCheck >= settings.heartbeatInterval {
+        lastDeadlineCheck = now
+        timeOutWaiters(now: now)
+      }
       let untilTick = settings.heartbeatInterval - (clock.now() - lastTick)
       _ = wake.wait(timeout: .now() + max(0.001, Double(untilTick.components.attoseconds) / 1e18
         + Double(untilTick.components.seconds)))
