@@ -26,7 +26,7 @@ enum JWT {
     // Keys in sorted order, as Go's map marshalling writes them.
     var body = "{"
     if let expires = claims.expires { body += #""exp":\#(expires),"# }
-    body += #""revision":\#(claims.revision),"username":\#(jsonString(claims.username))}"#
+    body += #""revision":\#(claims.revision),"username":\#(jsonStringLiteral(claims.username))}"#
     return base64URL(Array(header.utf8)) + "." + base64URL(Array(body.utf8))
   }
 
@@ -48,23 +48,6 @@ enum JWT {
     }
     let input = token[token.startIndex..<parts[1].endIndex]
     return (input, alg, Claims(username: username, revision: UInt64(revision), expires: expires), signature)
-  }
-
-  /// A JSON string literal for `text`.
-  static func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
   }
 
   /// Base64url without padding.

@@ -41,30 +41,13 @@ public final class ServerLog: Sendable {
   private func emit(_ level: Level, _ message: String, _ fields: KeyValuePairs<String, String>, caller: String, line: Int) {
     guard level >= minimum else { return }
     var text = "{\"level\":\"\(level.name)\",\"ts\":\"\(Self.timestamp())\",\"caller\":"
-    text += Self.quoted("\(caller.split(separator: "/").last.map(String.init) ?? caller):\(line)")
-    text += ",\"msg\":" + Self.quoted(message)
-    for (key, value) in fields { text += "," + Self.quoted(key) + ":" + Self.quoted(value) }
+    text += jsonStringLiteral("\(caller.split(separator: "/").last.map(String.init) ?? caller):\(line)")
+    text += ",\"msg\":" + jsonStringLiteral(message)
+    for (key, value) in fields { text += "," + jsonStringLiteral(key) + ":" + jsonStringLiteral(value) }
     write(text + "}")
   }
 
   private static func timestamp() -> String {
     Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-  }
-
-  /// A JSON string literal.
-  static func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
   }
 }
