@@ -81,7 +81,7 @@ extension EtcdServer {
     while !Task.isCancelled {
       guard let (kv, revision) = try await currentLeader(name: [UInt8](request.name)) else {
         // Nobody leads: wait for a candidate to appear.
-        try await waitForChange(under: prefix, after: store.currentRevision)
+        _ = try await firstWatchResponse(on: .prefix(prefix), after: store.currentRevision)
         continue
       }
       if kv != last {
@@ -91,7 +91,7 @@ extension EtcdServer {
         try await send(response)
         last = kv
       }
-      try await waitForChange(under: [UInt8](kv.key), exact: true, after: revision)
+      _ = try await firstWatchResponse(on: KeyRange(key: [UInt8](kv.key)), after: revision)
     }
   }
 
@@ -124,18 +124,5 @@ extension EtcdServer {
     request.limit = 1
     let found = try await range(request)
     return found.kvs.first.map { ($0, found.header.revision) }
-  }
-
-  /// Returns at the first event on `key` (or under it as a prefix) after `revision`.
-  private func waitForChange(under key: [UInt8], exact: Bool = false, after revision: Int64) async throws(ServerError) {
-    let stream = watchHub.openStream()
-    defer { stream.close() }
-    stream.create(WatchCreateRequest(range: exact ? KeyRange(key: key) : .prefix(key), startRevision: revision + 1))
-    await withTaskCancellationHandler {
-      for await response in stream where response.canceled || !response.events.isEmpty { return }
-    } onCancel: {
-      stream.close()
-    }
-    if Task.isCancelled { throw .canceled }
   }
 }

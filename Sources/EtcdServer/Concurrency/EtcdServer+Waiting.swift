@@ -24,25 +24,35 @@ extension EtcdServer {
 
   /// Returns once `key` is deleted at a revision after `revision` (or at once when it already was).
   func waitForDeletion(of key: [UInt8], after revision: Int64) async throws(ServerError) {
+    let deleted = try await firstWatchResponse(
+      on: KeyRange(key: key), after: revision, filters: .noPut) { $0.events.contains { $0.kind == .delete } }
+    guard !deleted else { return }
+    // The watch was canceled by a compaction past `revision`: check the key again from the current state.
+    var request = Etcdserverpb_RangeRequest()
+    request.key = Data(key)
+    if try await range(request).kvs.isEmpty { return }
+    try await waitForDeletion(of: key, after: store.currentRevision)
+  }
+
+  /// Watches `range` from `revision + 1` until a response with events arrives (true when `matches` it) or the
+  /// watch is canceled (false). Throws `.canceled` when the caller's task is canceled meanwhile.
+  func firstWatchResponse(
+    on range: KeyRange, after revision: Int64, filters: WatchFilters = [],
+    matches: @Sendable (WatchResponse) -> Bool = { _ in true }
+  ) async throws(ServerError) -> Bool {
     let stream = watchHub.openStream()
     defer { stream.close() }
-    stream.create(WatchCreateRequest(range: KeyRange(key: key), startRevision: revision + 1, filters: .noPut))
-    let deleted = await withTaskCancellationHandler {
+    stream.create(WatchCreateRequest(range: range, startRevision: revision + 1, filters: filters))
+    let matched = await withTaskCancellationHandler {
       for await response in stream {
         if response.canceled { return false }
-        if response.events.contains(where: { $0.kind == .delete }) { return true }
+        if !response.events.isEmpty && matches(response) { return true }
       }
       return false
     } onCancel: {
       stream.close()
     }
-    if !deleted {
-      if Task.isCancelled { throw .canceled }
-      // The watch was canceled by a compaction past `revision`: check the key again from the current state.
-      var request = Etcdserverpb_RangeRequest()
-      request.key = Data(key)
-      if try await range(request).kvs.isEmpty { return }
-      try await waitForDeletion(of: key, after: store.currentRevision)
-    }
+    if Task.isCancelled { throw .canceled }
+    return matched
   }
 }
