@@ -33,11 +33,10 @@ extension EtcdServer {
   /// Txn: a transaction that only reads runs locally after the linearizable barrier (as etcd does); any other goes
   /// through Raft.
   public func txn(_ request: Etcdserverpb_TxnRequest) async throws(ServerError) -> Etcdserverpb_TxnResponse {
-    let txn = TxnRequest(request)
-    if txn.isReadOnly {
+    if request.isReadOnly {
       try await linearizableBarrier()
       let result: TxnResponse
-      do { result = try store.txn(txn) } catch { throw .store(error) }
+      do { result = try store.txn(TxnRequest(request)) } catch { throw .store(error) }
       var response = Etcdserverpb_TxnResponse(result)
       response.header = header(revision: result.revision)
       return response
@@ -57,4 +56,21 @@ extension EtcdServer {
   }
 
   static var mismatch: ServerError { .internalError("the applier answered a request with another request's response") }
+}
+
+extension Etcdserverpb_TxnRequest {
+  /// True when no operation on either branch (nested ones included) writes: checked on the message itself, so a
+  /// write transaction is converted to the store's types once, by the applier, not also here.
+  var isReadOnly: Bool {
+    func readOnly(_ ops: [Etcdserverpb_RequestOp]) -> Bool {
+      ops.allSatisfy { op in
+        switch op.request {
+        case .requestRange, nil: return true
+        case .requestPut, .requestDeleteRange: return false
+        case .requestTxn(let nested): return nested.isReadOnly
+        }
+      }
+    }
+    return readOnly(success) && readOnly(failure)
+  }
 }

@@ -49,7 +49,7 @@ extension TxnRequest {
   }
 
   /// True when no branch op (nested included) writes.
-  public var isReadOnly: Bool {
+  var isReadOnly: Bool {
     func readOnly(_ ops: [RequestOp]) -> Bool {
       ops.allSatisfy {
         switch $0 {
