@@ -271,7 +271,10 @@ struct BackupScriptTests {
     var runs: [ProcessOutput] = []
     var firstSnapshots: [String] = []
     for _ in 0..<3 {
-      runs.append(try await ChildProcess.runDetached("/usr/bin/env", ["-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", script.path], timeout: 60))
+      // Through its interpreter (the script's #!/bin/sh), not exec'ed: another test spawning a process at the moment
+      // the script was written can inherit the writer's descriptor, and exec then fails with "Text file busy".
+      runs.append(try await ChildProcess.runDetached(
+        "/usr/bin/env", ["-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "/bin/sh", script.path], timeout: 60))
       // Read without throwing: a failed run is reported with its output below.
       if firstSnapshots.isEmpty { firstSnapshots = (try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? [] }
     }
