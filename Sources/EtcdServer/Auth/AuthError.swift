@@ -58,11 +58,6 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A stored auth record could not be decoded.
   case corruptRecord(name: String)
 
-  /// The gRPC status code etcd answers with.
-  public enum Code: Sendable, Equatable {
-    case invalidArgument, failedPrecondition, permissionDenied, unauthenticated, unknown, internalError
-  }
-
   /// The message a client sees (etcd's exact text for the client-facing cases).
   public var description: String {
     switch self {
@@ -101,7 +96,7 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// The gRPC status code for this error (etcd's rpctypes table).
-  public var code: Code {
+  public var code: StatusCode {
     switch self {
     case .userEmpty, .roleEmpty, .permissionNotGiven, .authFailed, .invalidAuthManagement, .authOldRevision:
       .invalidArgument
@@ -111,7 +106,7 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
     case .permissionDenied: .permissionDenied
     case .invalidAuthToken: .unauthenticated
     case .noPasswordUser, .invalidAuthOptions, .invalidAuthMethod, .missingKey, .keyMismatch, .verifyOnly: .unknown
-    case .passwordHashing, .storage, .corruptRecord: .internalError
+    case .passwordHashing, .storage, .corruptRecord: .internal
     }
   }
 }
