@@ -78,7 +78,7 @@ public final class EtcdServer: Sendable {
     store.observer = watchHub
     watchDriver = WatchDriver(hub: watchHub, clock: clock)
     let clock = clock
-    let applier = try Applier(store: store, leases: leases, memberID: memberID, now: { clock.now() })
+    let applier = try Applier(store: store, leases: leases, now: { clock.now() })
     let (_, confState) = disk.storage.initialState()
     var config = RaftConfig(
       id: memberID, storage: disk.storage, randomSeed: memberID ^ UInt64(truncatingIfNeeded: Date().timeIntervalSince1970.bitPattern))

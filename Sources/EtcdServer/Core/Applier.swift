@@ -21,17 +21,15 @@ public enum AppliedResponse: Sendable {
 final class Applier {
   let store: KVStore
   let leases: Leases
-  let memberID: UInt64
   /// The member's monotonic time (lease grants start their TTL from it).
   let now: @Sendable () -> Duration
 
   /// The index of the last entry applied (or skipped as applied before a restart).
   private(set) var appliedIndex: LogIndex
 
-  init(store: KVStore, leases: Leases, memberID: UInt64, now: @escaping @Sendable () -> Duration) throws(ServerError) {
+  init(store: KVStore, leases: Leases, now: @escaping @Sendable () -> Duration) throws(ServerError) {
     self.store = store
     self.leases = leases
-    self.memberID = memberID
     self.now = now
     do { appliedIndex = try store.consistentIndex().index } catch { throw .store(error) }
   }
