@@ -13,6 +13,9 @@ public struct WALOptions: Sendable {
   public var filePermissions: UInt32
   /// Permission bits of new directories.
   public var directoryPermissions: UInt32
+  /// Told how long each fsync of the tail segment took (the server feeds etcd's
+  /// `etcd_disk_wal_fsync_duration_seconds` from it). Runs on the WAL owner's thread: keep it cheap.
+  public var fsyncObserver: (@Sendable (Duration) -> Void)?
 
   /// Creates options.
   public init(
@@ -201,8 +204,15 @@ public final class WriteAheadLog {
 
   func syncTail() throws {
     guard !options.unsafeNoFsync else { return }
+    guard let observer = options.fsyncObserver else {
+      try tail.dataSync()
+      fsyncCount += 1
+      return
+    }
+    let started = ContinuousClock.now
     try tail.dataSync()
     fsyncCount += 1
+    observer(ContinuousClock.now - started)
   }
 
   func checkUsable() throws {

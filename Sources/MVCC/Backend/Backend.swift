@@ -9,6 +9,9 @@ public struct BackendOptions: Sendable {
   public var batchInterval: Duration
   /// Writes after which the open transaction commits at once (etcd: 10000).
   public var batchLimit: Int
+  /// Told how long each COMMIT of the writer's transaction took (the server feeds etcd's
+  /// `etcd_disk_backend_commit_duration_seconds` from it). Runs on the writer's thread: keep it cheap.
+  public var commitObserver: (@Sendable (Duration) -> Void)?
 
   /// Creates options; the defaults are etcd's.
   public init(batchInterval: Duration = .milliseconds(100), batchLimit: Int = 10_000) {
@@ -217,7 +220,9 @@ public final class Backend: @unchecked Sendable {
       unwrittenConsistentIndex = nil
     }
     guard writer.inTransaction else { return }
+    let started = options.commitObserver == nil ? nil : ContinuousClock.now
     try sql { () throws(SQLiteError) in try writer.execute("COMMIT") }
+    if let started, let observer = options.commitObserver { observer(ContinuousClock.now - started) }
     pending.removeAll()
     uncommittedWrites = 0
   }
