@@ -29,15 +29,19 @@ public final class EtcdServer: Sendable {
 
   /// Opens (or creates) the member's data dir and starts its Raft loop. A new data dir bootstraps a one-member
   /// cluster; an existing one restarts from its WAL and store (replaying entries the store had not committed).
-  public init(settings: MemberSettings, log: ServerLog = ServerLog()) throws(ServerError) {
+  public init(
+    settings: MemberSettings, log: ServerLog = ServerLog(), observers: ServerObservers = ServerObservers()
+  ) throws(ServerError) {
     self.settings = settings
     self.log = log
     clock = MonotonicClock()
     let newMemberID = MemberIdentity.memberID(peerURLs: settings.advertisePeerURLs, clusterToken: settings.clusterToken)
     let disk: DiskRaftStorage
     do {
+      var wal = WALOptions(unsafeNoFsync: settings.unsafeNoFsync)
+      wal.fsyncObserver = observers.walFsync
       let options = DataDirOptions(
-        walDirectory: settings.walDirectory, wal: WALOptions(unsafeNoFsync: settings.unsafeNoFsync),
+        walDirectory: settings.walDirectory, wal: wal,
         maxSnapshots: settings.maxSnapshots, maxWALs: settings.maxWALs,
         policy: SnapshotPolicy(snapshotCount: settings.snapshotCount))
       disk = try DiskRaftStorage(
@@ -63,10 +67,12 @@ public final class EtcdServer: Sendable {
       }
     }
     do {
+      var backend = BackendOptions(batchInterval: settings.backendBatchInterval, batchLimit: settings.backendBatchLimit)
+      backend.commitObserver = observers.backendCommit
       store = try KVStore(
         path: DiskRaftStorage.memberDirectory(settings.dataDirectory) + "/snap/db",
         options: KVStoreOptions(
-          backend: BackendOptions(batchInterval: settings.backendBatchInterval, batchLimit: settings.backendBatchLimit),
+          backend: backend,
           maxTxnOps: settings.maxTxnOps, quotaBackendBytes: settings.quotaBackendBytes, memberID: memberID))
       let lessor = Lessor(minimumTTL: Lessor.minimumTTL(
         electionTicks: settings.electionTicks, heartbeatInterval: settings.heartbeatInterval))
@@ -113,6 +119,9 @@ public final class EtcdServer: Sendable {
     let s = loop.current
     return (s.leader, s.term, s.appliedIndex, s.committedIndex)
   }
+
+  /// Leader changes seen and proposals failed since start, and proposals pending now.
+  public var statistics: ServerStatistics { loop.statistics }
 
   /// The response header etcd sends: cluster and member ID, the store revision, the Raft term.
   public func header(revision: Int64) -> Etcdserverpb_ResponseHeader {

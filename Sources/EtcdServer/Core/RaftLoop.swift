@@ -51,6 +51,8 @@ final class RaftLoop: @unchecked Sendable {
   private let wake = DispatchSemaphore(value: 0)
   private let finished = DispatchSemaphore(value: 0)
   private let nextID = Atomic<UInt64>(1)
+  private let leaderChanges = Atomic<UInt64>(0)
+  private let proposalsFailed = Atomic<UInt64>(0)
   private let status = Mutex(LoopStatus())
   private var confState: ConfState
   private var lastTick: Duration
@@ -86,6 +88,16 @@ final class RaftLoop: @unchecked Sendable {
   /// The loop's view, for headers and status.
   var current: LoopStatus { status.withLock { $0 } }
 
+  /// Counters for metrics.
+  var statistics: ServerStatistics {
+    ServerStatistics(
+      leaderChanges: leaderChanges.load(ordering: .relaxed), proposalsFailed: proposalsFailed.load(ordering: .relaxed),
+      proposalsPending: inbox.withLock { $0.proposals.count })
+  }
+
+  /// etcd's limit on how far applying may fall behind committing before new proposals are refused.
+  static let maxApplyLag: UInt64 = 5000
+
   /// Starts the loop's thread.
   func start() {
     let thread = Thread { [self] in run() }
@@ -114,6 +126,8 @@ final class RaftLoop: @unchecked Sendable {
     let data: [UInt8]
     do { data = try request.encoded(id: id) } catch { return .failure(error) }
     if data.count > settings.maxRequestBytes { return .failure(.requestTooLarge) }
+    let raft = current
+    if raft.committedIndex > raft.appliedIndex + Self.maxApplyLag { return .failure(.tooManyRequests) }
     let deadline = clock.now() + settings.requestTimeout
     return await withCheckedContinuation { continuation in
       let accepted = inbox.withLock { inbox -> Bool in
@@ -206,8 +220,10 @@ final class RaftLoop: @unchecked Sendable {
 
   private func handle(_ ready: Ready) throws {
     if let soft = ready.softState {
-      let wasLeader = status.withLock { $0.leader } == node.id
+      let previous = status.withLock { $0.leader }
+      let wasLeader = previous == node.id
       status.withLock { $0.leader = soft.leader }
+      if soft.leader != 0 && soft.leader != previous { leaderChanges.add(1, ordering: .relaxed) }
       let isLeader = soft.leader == node.id
       if isLeader && !wasLeader {
         leases.promote(now: clock.now(), extend: settings.electionTimeout)
@@ -274,7 +290,12 @@ final class RaftLoop: @unchecked Sendable {
   // MARK: Answers
 
   private func answerProposal(_ id: UInt64, _ result: Result<AppliedResponse, ServerError>) {
-    inbox.withLock { $0.proposals.removeValue(forKey: id) }?.continuation.resume(returning: result)
+    guard let waiter = inbox.withLock({ $0.proposals.removeValue(forKey: id) }) else { return }
+    // A store refusal is an applied outcome; anything else means the proposal itself failed (etcd counts those).
+    if case .failure(let error) = result {
+      if case .store = error {} else { proposalsFailed.add(1, ordering: .relaxed) }
+    }
+    waiter.continuation.resume(returning: result)
   }
 
   private func answerRead(_ id: UInt64, _ result: Result<LogIndex, ServerError>) {
@@ -299,6 +320,7 @@ final class RaftLoop: @unchecked Sendable {
       return (Array(p.values), Array(r.values))
     }
     let noLeader = status.withLock { $0.leader } == 0
+    proposalsFailed.add(UInt64(proposals.count), ordering: .relaxed)
     for waiter in proposals { waiter.continuation.resume(returning: .failure(noLeader ? .noLeader : .timeout)) }
     for waiter in reads { waiter.continuation.resume(returning: .failure(noLeader ? .noLeader : .timeout)) }
     let applied = appliedWaiters.withLock { waiters -> [AppliedWaiter] in
@@ -332,6 +354,7 @@ final class RaftLoop: @unchecked Sendable {
       }
       return (Array(inbox.proposals.values), Array(inbox.reads.values))
     }
+    proposalsFailed.add(UInt64(proposals.count), ordering: .relaxed)
     for waiter in proposals { waiter.continuation.resume(returning: .failure(error)) }
     for waiter in reads { waiter.continuation.resume(returning: .failure(error)) }
     let applied = appliedWaiters.withLock { waiters in
