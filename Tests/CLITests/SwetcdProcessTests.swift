@@ -32,6 +32,8 @@ import TestSupport
     #expect(health.stdout == "{\"health\":\"true\"}", "\(health.stdout)")
     let metrics = try await ChildProcess.runDetached("/usr/bin/curl", ["-s", client + "/metrics"])
     #expect(metrics.stdout.contains("etcd_server_has_leader 1"), "\(metrics.stdout.prefix(400))")
+    #expect(metrics.stdout.contains("\netcd_server_leader_changes_seen_total 1\n"), "\(metrics.stdout.prefix(2000))")
+    #expect(metrics.stdout.contains("\netcd_server_proposals_pending 0\n"), "\(metrics.stdout.prefix(2000))")
     kill(server.pid, SIGTERM)
     let exited = try await offPool { () -> Bool in
       server.process.waitUntilExit()

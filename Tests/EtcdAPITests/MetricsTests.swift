@@ -85,6 +85,17 @@ struct Exposition {
     #expect(abs((exposition.values("t_latency_seconds_sum").first?.value ?? 0) - 5.605) < 1e-9)
   }
 
+  @Test func aCounterCopiedFromACountKeptElsewhereNeverGoesDown() {
+    let registry = MetricsRegistry()
+    let counter = registry.counter(MetricDefinition(name: "c_total", help: "H.", kind: .counter)).unlabeled
+    counter.advance(to: 5)
+    counter.advance(to: 3)
+    #expect(counter.value == 5)
+    counter.increment()
+    counter.advance(to: 6)
+    #expect(counter.value == 6)
+  }
+
   @Test func labelPairsAreSortedByNameAndValuesEscaped() {
     let registry = MetricsRegistry()
     let family = registry.counter(MetricDefinition(name: "t_total", help: "H.", kind: .counter, labelNames: ["z", "a"]))

@@ -1,6 +1,8 @@
 // etcd 3.4's names, help texts, kinds and buckets for the series swetcd exposes (read from a real etcd 3.4.23's
 // /metrics). Update the definitions here; everything else refers to them.
 
+import EtcdServer
+
 /// Definitions of the etcd metrics swetcd exposes.
 public enum EtcdMetricDefinitions {
   /// etcd's disk latency buckets: 1 ms doubling to 8.192 s (ExponentialBuckets(0.001, 2, 14)).
@@ -86,5 +88,14 @@ public struct EtcdMetrics: Sendable {
     slowWatcherTotal = registry.gauge(D.slowWatcherTotal).unlabeled
     grpcStarted = registry.counter(D.grpcStarted)
     grpcHandled = registry.counter(D.grpcHandled)
+  }
+}
+
+extension EtcdMetrics {
+  /// The member's latency hooks, feeding the WAL fsync and backend commit histograms.
+  public var serverObservers: ServerObservers {
+    let fsync = walFsyncDuration
+    let commit = backendCommitDuration
+    return ServerObservers(walFsync: { fsync.observe($0) }, backendCommit: { commit.observe($0) })
   }
 }

@@ -13,6 +13,18 @@ public final class Counter: Sendable {
   }
 
   public var value: UInt64 { count.load(ordering: .relaxed) }
+
+  /// Raises the count to `total` (a count kept elsewhere, copied at scrape time); a lower `total` changes nothing,
+  /// so the counter never goes down.
+  public func advance(to total: UInt64) {
+    var current = count.load(ordering: .relaxed)
+    while current < total {
+      let (exchanged, found) = count.compareExchange(
+        expected: current, desired: total, ordering: .relaxed)
+      if exchanged { return }
+      current = found
+    }
+  }
 }
 
 /// A value that goes up and down (Prometheus gauge).

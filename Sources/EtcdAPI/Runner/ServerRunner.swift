@@ -72,9 +72,10 @@ public enum ServerRunner {
       printError(error.description)
       return 1
     }
+    let metrics = EtcdMetrics()
     let server: EtcdServer
     do {
-      server = try EtcdServer(settings: MemberSettings(configuration), log: log)
+      server = try EtcdServer(settings: MemberSettings(configuration), log: log, observers: metrics.serverObservers)
     } catch {
       log.error("failed to start member", ["error": error.description])
       printError(error.description)
@@ -82,7 +83,7 @@ public enum ServerRunner {
     }
     let listeners: [ClientListener]
     do {
-      listeners = try await startListeners(configuration, server: server, log: log)
+      listeners = try await startListeners(configuration, server: server, metrics: metrics, log: log)
     } catch {
       log.error("failed to serve client requests", ["error": "\(error)"])
       printError("\(error)")
@@ -98,9 +99,8 @@ public enum ServerRunner {
   }
 
   private static func startListeners(
-    _ configuration: ServerConfiguration, server: EtcdServer, log: ServerLog
+    _ configuration: ServerConfiguration, server: EtcdServer, metrics: EtcdMetrics, log: ServerLog
   ) async throws -> [ClientListener] {
-    let metrics = EtcdMetrics()
     let services: [any RegistrableRPCService] = [
       KVService(server: server), WatchService(server: server), LeaseService(server: server),
       ClusterService(server: server), MaintenanceService(server: server), LockService(server: server),
@@ -163,6 +163,10 @@ public enum ServerRunner {
     metrics.isLeader.set(raft.leader == server.memberID ? 1 : 0)
     metrics.proposalsCommitted.set(Double(raft.committed))
     metrics.proposalsApplied.set(Double(raft.applied))
+    let statistics = server.statistics
+    metrics.proposalsPending.set(statistics.proposalsPending)
+    metrics.leaderChangesSeen.advance(to: statistics.leaderChanges)
+    metrics.proposalsFailed.advance(to: statistics.proposalsFailed)
     if let status = try? server.store.status() {
       metrics.dbTotalSize.set(Double(status.dbSize))
       metrics.dbTotalSizeInUse.set(Double(status.dbSizeInUse))
