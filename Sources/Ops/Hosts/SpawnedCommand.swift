@@ -73,20 +73,22 @@ enum SpawnedCommand {
 
     let group = DispatchGroup()
     let collected = Collected()
+    // The pipes are read and written on threads of their own: blocking reads on Dispatch's global queues would
+    // hold threads that Swift concurrency's cooperative pool shares on Linux.
     for (fd, isError) in [(output[0], false), (errors[0], true)] {
       group.enter()
-      DispatchQueue.global().async {
+      Thread {
         let data = readAll(fd)
         close(fd)
         collected.set(data, isError: isError)
         group.leave()
-      }
+      }.start()
     }
     let writer = input[1]
-    DispatchQueue.global().async {
+    Thread {
       if let stdin { writeAll(writer, stdin) }
       close(writer)
-    }
+    }.start()
     let timedOut = Collected()
     let watchdog = DispatchWorkItem {
       timedOut.markTimedOut()
