@@ -19,6 +19,8 @@ public final class EtcdServer: Sendable {
   public let store: KVStore
   /// The member's leases.
   public let leases: Leases
+  /// Users, roles and permissions (changed through Raft; checked on every client request while enabled).
+  public let auth: AuthStore
   /// The watchers of every client stream (fed by the store's commits).
   public let watchHub: WatchHub
   private let watchDriver: WatchDriver
@@ -80,11 +82,23 @@ public final class EtcdServer: Sendable {
     } catch {
       throw .store(error)
     }
+    do throws(AuthError) {
+      let (token, ignored) = try AuthTokenOptions.parse(settings.authToken)
+      for option in ignored { log.warn("unknown token option", ["option": option]) }
+      if !Bcrypt.isValidCost(settings.bcryptCost) {
+        log.warn("use default bcrypt cost instead of the invalid given cost", ["given": "\(settings.bcryptCost)"])
+      }
+      auth = try AuthStore(
+        kv: store,
+        options: AuthStoreOptions(token: token, simpleTokenTTL: settings.authTokenTTL, bcryptCost: settings.bcryptCost))
+    } catch {
+      throw .auth(error)
+    }
     watchHub = WatchHub(source: store)
     store.observer = watchHub
     watchDriver = WatchDriver(hub: watchHub, clock: clock)
     let clock = clock
-    let applier = try Applier(store: store, leases: leases, now: { clock.now() })
+    let applier = try Applier(store: store, leases: leases, auth: auth, now: { clock.now() })
     let (_, confState) = disk.storage.initialState()
     var config = RaftConfig(
       id: memberID, storage: disk.storage, randomSeed: memberID ^ UInt64(truncatingIfNeeded: Date().timeIntervalSince1970.bitPattern))
@@ -135,10 +149,26 @@ public final class EtcdServer: Sendable {
 
   // MARK: Through Raft
 
-  /// Proposes `request` and returns its applied outcome.
-  public func propose(_ request: RaftRequest) async throws(ServerError) -> AppliedResponse {
+  /// Proposes `request` on behalf of `identity` (etcd's request header: the applier checks its permissions against
+  /// it; nil only for the member's own requests) and returns its applied outcome.
+  public func propose(_ request: RaftRequest, as identity: AuthInfo?) async throws(ServerError) -> AppliedResponse {
     if let failure = loop.current.failure { throw failure }
-    return try await loop.submit(request).get()
+    return try await loop.submit(request, auth: identity).get()
+  }
+
+  /// Proposes a client request from `caller`: its identity (or etcd's empty one) goes into the entry's header.
+  func propose(_ request: RaftRequest, caller: Caller) async throws(ServerError) -> AppliedResponse {
+    try await propose(request, as: try identity(of: caller) ?? AuthInfo(username: "", revision: 0))
+  }
+
+  /// The identity behind `caller`'s credentials: nil while auth is off or when it brought none; "invalid auth
+  /// token" for a token that is unknown or expired.
+  public func identity(of caller: Caller) throws(ServerError) -> AuthInfo? {
+    do {
+      return try auth.authInfo(token: caller.token, commonName: caller.commonName, viaGateway: caller.viaGateway)
+    } catch {
+      throw .auth(error)
+    }
   }
 
   /// Waits until a local read is linearizable (ReadIndex confirmed and applied).

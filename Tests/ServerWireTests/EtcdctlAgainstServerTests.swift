@@ -26,7 +26,7 @@ import TestSupport
     let grpc = GRPCServer(transport: transport, services: [
       KVService(server: member), MaintenanceService(server: member), LeaseService(server: member),
       ClusterService(server: member), WatchService(server: member), LockService(server: member),
-      ElectionService(server: member), HealthService(server: member),
+      ElectionService(server: member), HealthService(server: member), AuthService(server: member),
     ])
     return try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask {
@@ -43,6 +43,10 @@ import TestSupport
   }
 
   static func etcdctl(_ endpoint: String, _ arguments: String...) async throws -> ProcessOutput {
+    try await etcdctl(endpoint, arguments)
+  }
+
+  static func etcdctl(_ endpoint: String, _ arguments: [String]) async throws -> ProcessOutput {
     let etcdctl = try #require(ChildProcess.which("etcdctl"), "etcdctl 3.4 (Debian etcd-client) is not installed")
     return try await offPool {
       try ChildProcess.run(etcdctl, ["--endpoints=\(endpoint)", "--command-timeout=10s"] + arguments,

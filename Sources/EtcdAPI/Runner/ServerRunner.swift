@@ -104,7 +104,7 @@ public enum ServerRunner {
     let services: [any RegistrableRPCService] = [
       KVService(server: server), WatchService(server: server), LeaseService(server: server),
       ClusterService(server: server), MaintenanceService(server: server), LockService(server: server),
-      ElectionService(server: server), HealthService(server: server),
+      ElectionService(server: server), HealthService(server: server), AuthService(server: server),
     ]
     var router = HTTPRouter()
     router.addBuiltinRoutes(

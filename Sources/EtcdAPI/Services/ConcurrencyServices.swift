@@ -4,59 +4,67 @@ import EtcdProto
 import EtcdServer
 import GRPCCore
 
-/// The Lock gRPC service.
-public struct LockService: V3lockpb_Lock.SimpleServiceProtocol {
+/// The Lock gRPC service (its calls are checked as the KV operations they make, with the caller's credentials).
+public struct LockService: V3lockpb_Lock.ServiceProtocol {
   let server: EtcdServer
 
   public init(server: EtcdServer) { self.server = server }
 
-  public func lock(request: V3lockpb_LockRequest, context: ServerContext) async throws -> V3lockpb_LockResponse {
-    try await serving { () async throws(ServerError) in try await server.lock(request) }
+  public func lock(request: ServerRequest<V3lockpb_LockRequest>, context: ServerContext) async throws
+    -> ServerResponse<V3lockpb_LockResponse>
+  {
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.lock(r, caller: caller) }
   }
 
-  public func unlock(request: V3lockpb_UnlockRequest, context: ServerContext) async throws -> V3lockpb_UnlockResponse {
-    try await serving { () async throws(ServerError) in try await server.unlock(request) }
+  public func unlock(request: ServerRequest<V3lockpb_UnlockRequest>, context: ServerContext) async throws
+    -> ServerResponse<V3lockpb_UnlockResponse>
+  {
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.unlock(r, caller: caller) }
   }
 }
 
-/// The Election gRPC service.
-public struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
+/// The Election gRPC service (checked as the KV operations it makes).
+public struct ElectionService: V3electionpb_Election.ServiceProtocol {
   let server: EtcdServer
 
   public init(server: EtcdServer) { self.server = server }
 
-  public func campaign(request: V3electionpb_CampaignRequest, context: ServerContext) async throws
-    -> V3electionpb_CampaignResponse
+  public func campaign(request: ServerRequest<V3electionpb_CampaignRequest>, context: ServerContext) async throws
+    -> ServerResponse<V3electionpb_CampaignResponse>
   {
-    try await serving { () async throws(ServerError) in try await server.campaign(request) }
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.campaign(r, caller: caller) }
   }
 
-  public func proclaim(request: V3electionpb_ProclaimRequest, context: ServerContext) async throws
-    -> V3electionpb_ProclaimResponse
+  public func proclaim(request: ServerRequest<V3electionpb_ProclaimRequest>, context: ServerContext) async throws
+    -> ServerResponse<V3electionpb_ProclaimResponse>
   {
-    try await serving { () async throws(ServerError) in try await server.proclaim(request) }
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.proclaim(r, caller: caller) }
   }
 
-  public func leader(request: V3electionpb_LeaderRequest, context: ServerContext) async throws
-    -> V3electionpb_LeaderResponse
+  public func leader(request: ServerRequest<V3electionpb_LeaderRequest>, context: ServerContext) async throws
+    -> ServerResponse<V3electionpb_LeaderResponse>
   {
-    try await serving { () async throws(ServerError) in try await server.leader(request) }
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.leader(r, caller: caller) }
   }
 
-  public func observe(
-    request: V3electionpb_LeaderRequest, response: RPCWriter<V3electionpb_LeaderResponse>, context: ServerContext
-  ) async throws {
-    do {
-      try await server.observe(request) { try await response.write($0) }
-    } catch let error as ServerError {
-      throw error.rpcError
+  public func observe(request: ServerRequest<V3electionpb_LeaderRequest>, context: ServerContext) async throws
+    -> StreamingServerResponse<V3electionpb_LeaderResponse>
+  {
+    let caller = Caller(metadata: request.metadata)
+    return StreamingServerResponse { [server] response in
+      do {
+        try await server.observe(request.message, caller: caller) { try await response.write($0) }
+      } catch let error as ServerError {
+        throw error.rpcError
+      }
+      return [:]
     }
   }
 
-  public func resign(request: V3electionpb_ResignRequest, context: ServerContext) async throws
-    -> V3electionpb_ResignResponse
+  public func resign(request: ServerRequest<V3electionpb_ResignRequest>, context: ServerContext) async throws
+    -> ServerResponse<V3electionpb_ResignResponse>
   {
-    try await serving { () async throws(ServerError) in try await server.resign(request) }
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.resign(r, caller: caller) }
   }
 }
 

@@ -10,12 +10,12 @@ extension EtcdServer {
   static let noLeader = ServerError.election("election: no leader")
 
   /// Campaign: waits until the caller leads election `name`, with `value` proclaimed.
-  public func campaign(_ request: V3electionpb_CampaignRequest) async throws(ServerError)
+  public func campaign(_ request: V3electionpb_CampaignRequest, caller: Caller) async throws(ServerError)
     -> V3electionpb_CampaignResponse
   {
     let prefix = [UInt8](request.name) + [UInt8(ascii: "/")]
     let key = prefix + Array(String(UInt64(bitPattern: request.lease), radix: 16).utf8)
-    let createRevision = try await createOrFind(key: key, value: [UInt8](request.value), lease: request.lease)
+    let createRevision = try await createOrFind(key: key, value: [UInt8](request.value), lease: request.lease, caller: caller)
     var leader = V3electionpb_LeaderKey()
     leader.name = request.name
     leader.key = Data(key)
@@ -24,10 +24,10 @@ extension EtcdServer {
     // A candidate campaigning again with another value proclaims it (as etcd's Campaign does).
     var current = Etcdserverpb_RangeRequest()
     current.key = Data(key)
-    if let kv = try await range(current).kvs.first, kv.value != request.value {
-      try await proclaim(leader: leader, value: request.value)
+    if let kv = try await range(current, caller: caller).kvs.first, kv.value != request.value {
+      try await proclaim(leader: leader, value: request.value, caller: caller)
     }
-    try await waitForDeletions(prefix: prefix, maxCreateRevision: createRevision - 1)
+    try await waitForDeletions(prefix: prefix, maxCreateRevision: createRevision - 1, caller: caller)
     var response = V3electionpb_CampaignResponse()
     response.leader = leader
     response.header = header(revision: store.currentRevision)
@@ -35,17 +35,19 @@ extension EtcdServer {
   }
 
   /// Proclaim: the leader updates its value; refused unless `leader` still holds its key.
-  public func proclaim(_ request: V3electionpb_ProclaimRequest) async throws(ServerError)
+  public func proclaim(_ request: V3electionpb_ProclaimRequest, caller: Caller) async throws(ServerError)
     -> V3electionpb_ProclaimResponse
   {
-    let revision = try await proclaim(leader: request.leader, value: request.value)
+    let revision = try await proclaim(leader: request.leader, value: request.value, caller: caller)
     var response = V3electionpb_ProclaimResponse()
     response.header = header(revision: revision)
     return response
   }
 
   @discardableResult
-  private func proclaim(leader: V3electionpb_LeaderKey, value: Data) async throws(ServerError) -> Int64 {
+  private func proclaim(leader: V3electionpb_LeaderKey, value: Data, caller: Caller) async throws(ServerError)
+    -> Int64
+  {
     var held = Etcdserverpb_Compare()
     held.key = leader.key
     held.target = .create
@@ -58,14 +60,16 @@ extension EtcdServer {
     var txn = Etcdserverpb_TxnRequest()
     txn.compare = [held]
     txn.success = [put]
-    let answer = try await self.txn(txn)
+    let answer = try await self.txn(txn, caller: caller)
     guard answer.succeeded else { throw Self.notLeader }
     return answer.header.revision
   }
 
   /// Leader: the current leader's key-value ("election: no leader" when nobody campaigns).
-  public func leader(_ request: V3electionpb_LeaderRequest) async throws(ServerError) -> V3electionpb_LeaderResponse {
-    guard let (kv, revision) = try await currentLeader(name: [UInt8](request.name)) else { throw Self.noLeader }
+  public func leader(_ request: V3electionpb_LeaderRequest, caller: Caller) async throws(ServerError)
+    -> V3electionpb_LeaderResponse
+  {
+    guard let (kv, revision) = try await currentLeader(name: [UInt8](request.name), caller: caller) else { throw Self.noLeader }
     var response = V3electionpb_LeaderResponse()
     response.kv = kv
     response.header = header(revision: revision)
@@ -74,12 +78,12 @@ extension EtcdServer {
 
   /// Observe: calls `send` with the leader now and after every change of leader or value, until canceled.
   public func observe(
-    _ request: V3electionpb_LeaderRequest, send: (V3electionpb_LeaderResponse) async throws -> Void
+    _ request: V3electionpb_LeaderRequest, caller: Caller, send: (V3electionpb_LeaderResponse) async throws -> Void
   ) async throws {
     let prefix = [UInt8](request.name) + [UInt8(ascii: "/")]
     var last: Mvccpb_KeyValue?
     while !Task.isCancelled {
-      guard let (kv, revision) = try await currentLeader(name: [UInt8](request.name)) else {
+      guard let (kv, revision) = try await currentLeader(name: [UInt8](request.name), caller: caller) else {
         // Nobody leads: wait for a candidate to appear.
         _ = try await firstWatchResponse(on: .prefix(prefix), after: store.currentRevision)
         continue
@@ -96,7 +100,9 @@ extension EtcdServer {
   }
 
   /// Resign: deletes the leader's key if it still holds it.
-  public func resign(_ request: V3electionpb_ResignRequest) async throws(ServerError) -> V3electionpb_ResignResponse {
+  public func resign(_ request: V3electionpb_ResignRequest, caller: Caller) async throws(ServerError)
+    -> V3electionpb_ResignResponse
+  {
     var held = Etcdserverpb_Compare()
     held.key = request.leader.key
     held.target = .create
@@ -107,14 +113,14 @@ extension EtcdServer {
     var txn = Etcdserverpb_TxnRequest()
     txn.compare = [held]
     txn.success = [delete]
-    let answer = try await self.txn(txn)
+    let answer = try await self.txn(txn, caller: caller)
     var response = V3electionpb_ResignResponse()
     response.header = answer.header
     return response
   }
 
   /// The key with the lowest create revision under "<name>/", and the read's revision.
-  private func currentLeader(name: [UInt8]) async throws(ServerError) -> (Mvccpb_KeyValue, Int64)? {
+  private func currentLeader(name: [UInt8], caller: Caller) async throws(ServerError) -> (Mvccpb_KeyValue, Int64)? {
     let prefix = name + [UInt8(ascii: "/")]
     var request = Etcdserverpb_RangeRequest()
     request.key = Data(prefix)
@@ -122,7 +128,7 @@ extension EtcdServer {
     request.sortOrder = .ascend
     request.sortTarget = .create
     request.limit = 1
-    let found = try await range(request)
+    let found = try await range(request, caller: caller)
     return found.kvs.first.map { ($0, found.header.revision) }
   }
 }

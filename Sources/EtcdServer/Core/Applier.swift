@@ -15,21 +15,39 @@ public enum AppliedResponse: Sendable {
   case leaseGrant(Etcdserverpb_LeaseGrantResponse, revision: Int64)
   case leaseRevoke(revision: Int64)
   case alarm(Etcdserverpb_AlarmResponse, revision: Int64)
+  case auth(AuthApplied, revision: Int64)
+}
+
+/// What an auth request produced.
+public enum AuthApplied: Sendable {
+  /// The change was made (or was a no-op).
+  case done
+  /// Authenticate: the issued token.
+  case token(String)
+  /// UserGet: the user's roles.
+  case user(roles: [String])
+  /// RoleGet: the role's permissions.
+  case role([Authpb_Permission])
+  /// UserList or RoleList: the names.
+  case names([String])
 }
 
 /// Applies entries in log order. Used by the Raft loop's thread only.
 final class Applier {
   let store: KVStore
   let leases: Leases
+  /// The auth store (its changes commit with the entry that made them).
+  let auth: AuthStore
   /// The member's monotonic time (lease grants start their TTL from it).
   let now: @Sendable () -> Duration
 
   /// The index of the last entry applied (or skipped as applied before a restart).
   private(set) var appliedIndex: LogIndex
 
-  init(store: KVStore, leases: Leases, now: @escaping @Sendable () -> Duration) throws(ServerError) {
+  init(store: KVStore, leases: Leases, auth: AuthStore, now: @escaping @Sendable () -> Duration) throws(ServerError) {
     self.store = store
     self.leases = leases
+    self.auth = auth
     self.now = now
     do { appliedIndex = try store.consistentIndex().index } catch { throw .store(error) }
   }
@@ -41,17 +59,26 @@ final class Applier {
     guard entry.index > appliedIndex else { return nil }
     appliedIndex = entry.index
     let applied = ConsistentIndex(index: entry.index, term: entry.term)
-    guard let (id, request) = try RaftRequest.decode(entry.data) else {
+    guard let (id, identity, request) = try RaftRequest.decode(entry.data) else {
       try record(applied)
       return nil
     }
-    do {
-      return (id, .success(try run(request, applied: applied)))
+    do throws(ServerError) {
+      // Entries without a header are the member's own (etcd runs them as root): no permission check.
+      if let identity { try checkPermission(request, as: identity) }
+      if request.isAuth { return (id, .success(try runAuth(request, as: identity, index: entry.index, applied: applied))) }
+      do throws(MVCCError) {
+        return (id, .success(try run(request, applied: applied)))
+      } catch {
+        throw .store(error)
+      }
     } catch {
-      if case .backend = error { throw .store(error) }
-      if case .corrupt = error { throw .store(error) }
+      switch error {
+      case .store(.backend), .store(.corrupt), .auth(.storage), .auth(.corruptRecord): throw error
+      default: break
+      }
       try record(applied)
-      return (id, .failure(.store(error)))
+      return (id, .failure(error))
     }
   }
 
@@ -85,6 +112,10 @@ final class Applier {
       return .leaseRevoke(revision: try leases.revoke(id: p.id, applied: applied))
     case .alarm(let p):
       return .alarm(try applyAlarm(p, applied: applied), revision: store.currentRevision)
+    case .authEnable, .authDisable, .authenticate, .userAdd, .userDelete, .userChangePassword, .userGrantRole, .userGet,
+      .userList, .userRevokeRole, .roleAdd, .roleGrantPermission, .roleGet, .roleList, .roleDelete,
+      .roleRevokePermission:
+      preconditionFailure("auth requests are applied by runAuth")
     }
   }
 

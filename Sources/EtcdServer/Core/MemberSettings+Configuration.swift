@@ -20,5 +20,8 @@ extension MemberSettings {
     maxRequestBytes = Int(clamping: configuration.maxRequestBytes)
     preVote = configuration.preVote
     unsafeNoFsync = configuration.unsafeNoFsync
+    authToken = configuration.authToken
+    authTokenTTL = configuration.authTokenTTL
+    bcryptCost = Int(clamping: configuration.bcryptCost)
   }
 }

@@ -39,6 +39,12 @@ public struct MemberSettings: Sendable {
   public var preVote: Bool
   /// --unsafe-no-fsync.
   public var unsafeNoFsync: Bool
+  /// --auth-token ("simple", or "jwt,..."; parsed when the member starts).
+  public var authToken: String
+  /// --auth-token-ttl (simple tokens).
+  public var authTokenTTL: Duration
+  /// --bcrypt-cost.
+  public var bcryptCost: Int
 
   /// etcd 3.4's defaults for a member named `name` with its data in `dataDirectory`.
   public init(name: String = "default", dataDirectory: String) {
@@ -60,6 +66,9 @@ public struct MemberSettings: Sendable {
     maxRequestBytes = 1_572_864
     preVote = false
     unsafeNoFsync = false
+    authToken = "simple"
+    authTokenTTL = .seconds(300)
+    bcryptCost = Bcrypt.defaultCost
   }
 
   /// Election timeout in heartbeat ticks (etcd: election-timeout / heartbeat-interval).

@@ -58,6 +58,7 @@ final class RaftLoop: @unchecked Sendable {
   private var lastTick: Duration
   private var lastLeaseCheck: Duration = .zero
   private var lastDeadlineCheck: Duration = .zero
+  private var lastTokenPurge: Duration = .zero
 
   /// What other threads may read about the member's Raft state.
   struct LoopStatus: Sendable {
@@ -121,10 +122,10 @@ final class RaftLoop: @unchecked Sendable {
   // MARK: Calls from other threads
 
   /// Proposes `request` and waits until it is applied (or fails, or the request times out).
-  func submit(_ request: RaftRequest) async -> Result<AppliedResponse, ServerError> {
+  func submit(_ request: RaftRequest, auth: AuthInfo?) async -> Result<AppliedResponse, ServerError> {
     let id = nextID.add(1, ordering: .relaxed).newValue
     let data: [UInt8]
-    do { data = try request.encoded(id: id) } catch { return .failure(error) }
+    do { data = try request.encoded(id: id, auth: auth) } catch { return .failure(error) }
     if data.count > settings.maxRequestBytes { return .failure(.requestTooLarge) }
     let raft = current
     if raft.committedIndex > raft.appliedIndex + Self.maxApplyLag { return .failure(.tooManyRequests) }
@@ -207,6 +208,10 @@ final class RaftLoop: @unchecked Sendable {
         return
       }
       expireLeases(now: now)
+      if now - lastTokenPurge >= .seconds(1) {
+        lastTokenPurge = now
+        applier.auth.purgeExpiredTokens()
+      }
       // Deadlines are checked once per heartbeat, not on every wake-up (each check walks every pending waiter).
       if now - lastDeadlineCheck >= settings.heartbeatInterval {
         lastDeadlineCheck = now

@@ -27,6 +27,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
   case canceled
   /// An election or lock refusal with etcd's text ("election: not leader", "election: no leader").
   case election(String)
+  /// An auth refusal (etcd's text: "etcdserver: permission denied", "etcdserver: invalid auth token", ...).
+  case auth(AuthError)
 
   /// The gRPC status code etcd uses for this error.
   public var code: StatusCode {
@@ -48,6 +50,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .internalError, .storage: return .internal
     case .canceled: return .canceled
     case .election: return .unknown
+    case .auth(let error): return error.code
     }
   }
 
@@ -71,6 +74,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .storage(let why): return why
     case .canceled: return "context canceled"
     case .election(let text): return text
+    case .auth(let error): return error.description
     }
   }
 }

@@ -5,25 +5,39 @@ import MVCC
 
 extension EtcdServer {
   /// Range: serializable reads answer from the local store at once; linearizable ones after a ReadIndex barrier.
-  public func range(_ request: Etcdserverpb_RangeRequest) async throws(ServerError) -> Etcdserverpb_RangeResponse {
+  /// With auth on, `caller` needs read permission on the range.
+  public func range(_ request: Etcdserverpb_RangeRequest, caller: Caller) async throws(ServerError)
+    -> Etcdserverpb_RangeResponse
+  {
     if !request.serializable { try await linearizableBarrier() }
-    let result: RangeResponse
-    do { result = try store.range(RangeRequest(request)) } catch { throw .store(error) }
+    let auth = self.auth
+    let result: RangeResponse = try serialized(caller) { (identity) throws(AuthError) in
+      try auth.isRangePermitted(identity, key: [UInt8](request.key), rangeEnd: [UInt8](request.rangeEnd))
+    } read: { () throws(ServerError) in
+      do throws(MVCCError) { return try store.range(RangeRequest(request)) } catch { throw .store(error) }
+    }
     var response = Etcdserverpb_RangeResponse(result)
     response.header = header(revision: result.revision)
     return response
   }
 
-  public func put(_ request: Etcdserverpb_PutRequest) async throws(ServerError) -> Etcdserverpb_PutResponse {
-    guard case .put(var response, let revision) = try await propose(.put(request)) else { throw Self.mismatch }
+  /// Put (checked at apply time: write permission, and read permission with prev_kv).
+  public func put(_ request: Etcdserverpb_PutRequest, caller: Caller) async throws(ServerError)
+    -> Etcdserverpb_PutResponse
+  {
+    guard case .put(var response, let revision) = try await propose(.put(request), caller: caller) else {
+      throw Self.mismatch
+    }
     response.header = header(revision: revision)
     return response
   }
 
-  public func deleteRange(_ request: Etcdserverpb_DeleteRangeRequest) async throws(ServerError)
+  /// DeleteRange (checked at apply time: write permission, and read permission with prev_kv).
+  public func deleteRange(_ request: Etcdserverpb_DeleteRangeRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_DeleteRangeResponse
   {
-    guard case .deleteRange(var response, let revision) = try await propose(.deleteRange(request)) else {
+    guard case .deleteRange(var response, let revision) = try await propose(.deleteRange(request), caller: caller)
+    else {
       throw Self.mismatch
     }
     response.header = header(revision: revision)
@@ -31,25 +45,36 @@ extension EtcdServer {
   }
 
   /// Txn: a transaction that only reads runs locally after the linearizable barrier (as etcd does); any other goes
-  /// through Raft.
-  public func txn(_ request: Etcdserverpb_TxnRequest) async throws(ServerError) -> Etcdserverpb_TxnResponse {
+  /// through Raft. Every compared key and every operation (both branches, nested too) is checked for `caller`.
+  public func txn(_ request: Etcdserverpb_TxnRequest, caller: Caller) async throws(ServerError)
+    -> Etcdserverpb_TxnResponse
+  {
     if request.isReadOnly {
       try await linearizableBarrier()
-      let result: TxnResponse
-      do { result = try store.txn(TxnRequest(request)) } catch { throw .store(error) }
+      let auth = self.auth
+      let result: TxnResponse = try serialized(caller) { (identity) throws(AuthError) in
+        try auth.checkTxn(request, as: identity)
+      } read: { () throws(ServerError) in
+        do throws(MVCCError) { return try store.txn(TxnRequest(request)) } catch { throw .store(error) }
+      }
       var response = Etcdserverpb_TxnResponse(result)
       response.header = header(revision: result.revision)
       return response
     }
-    guard case .txn(var response, let revision) = try await propose(.txn(request)) else { throw Self.mismatch }
+    guard case .txn(var response, let revision) = try await propose(.txn(request), caller: caller) else {
+      throw Self.mismatch
+    }
     response.header = header(revision: revision)
     return response
   }
 
-  public func compact(_ request: Etcdserverpb_CompactionRequest) async throws(ServerError)
+  /// Compact (etcd 3.4 checks no permission for it).
+  public func compact(_ request: Etcdserverpb_CompactionRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_CompactionResponse
   {
-    guard case .compaction(let revision) = try await propose(.compaction(request)) else { throw Self.mismatch }
+    guard case .compaction(let revision) = try await propose(.compaction(request), caller: caller) else {
+      throw Self.mismatch
+    }
     var response = Etcdserverpb_CompactionResponse()
     response.header = header(revision: revision)
     return response

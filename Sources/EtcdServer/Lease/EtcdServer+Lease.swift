@@ -7,29 +7,33 @@ import MVCC
 
 extension EtcdServer {
   /// LeaseGrant: a request without an ID gets one chosen here, before proposing (as etcd does).
-  public func leaseGrant(_ request: Etcdserverpb_LeaseGrantRequest) async throws(ServerError)
+  public func leaseGrant(_ request: Etcdserverpb_LeaseGrantRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_LeaseGrantResponse
   {
     var request = request
     if request.id == 0 { request.id = leases.newLeaseID() }
-    guard case .leaseGrant(var response, let revision) = try await propose(.leaseGrant(request)) else {
+    guard case .leaseGrant(var response, let revision) = try await propose(.leaseGrant(request), caller: caller) else {
       throw Self.mismatch
     }
     response.header = header(revision: revision)
     return response
   }
 
-  public func leaseRevoke(_ request: Etcdserverpb_LeaseRevokeRequest) async throws(ServerError)
+  /// LeaseRevoke: with auth on, `caller` needs write permission on every key attached to the lease (at apply time).
+  public func leaseRevoke(_ request: Etcdserverpb_LeaseRevokeRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_LeaseRevokeResponse
   {
-    guard case .leaseRevoke(let revision) = try await propose(.leaseRevoke(request)) else { throw Self.mismatch }
+    guard case .leaseRevoke(let revision) = try await propose(.leaseRevoke(request), caller: caller) else {
+      throw Self.mismatch
+    }
     var response = Etcdserverpb_LeaseRevokeResponse()
     response.header = header(revision: revision)
     return response
   }
 
   /// One keep-alive: the lease's TTL renewed from now (TTL 0 for a lease that does not exist, as etcd answers).
-  public func leaseKeepAlive(_ request: Etcdserverpb_LeaseKeepAliveRequest) throws(ServerError)
+  /// etcd 3.4 checks no permission for keep-alives, time-to-live or the lease list.
+  public func leaseKeepAlive(_ request: Etcdserverpb_LeaseKeepAliveRequest, caller: Caller) throws(ServerError)
     -> Etcdserverpb_LeaseKeepAliveResponse
   {
     var response = Etcdserverpb_LeaseKeepAliveResponse()
@@ -46,7 +50,7 @@ extension EtcdServer {
   }
 
   /// LeaseTimeToLive (TTL -1 for a lease that does not exist, as etcd answers).
-  public func leaseTimeToLive(_ request: Etcdserverpb_LeaseTimeToLiveRequest) throws(ServerError)
+  public func leaseTimeToLive(_ request: Etcdserverpb_LeaseTimeToLiveRequest, caller: Caller) throws(ServerError)
     -> Etcdserverpb_LeaseTimeToLiveResponse
   {
     var response = Etcdserverpb_LeaseTimeToLiveResponse()
@@ -63,7 +67,7 @@ extension EtcdServer {
   }
 
   /// LeaseLeases: every lease's ID.
-  public func leaseLeases() -> Etcdserverpb_LeaseLeasesResponse {
+  public func leaseLeases(caller: Caller) -> Etcdserverpb_LeaseLeasesResponse {
     var response = Etcdserverpb_LeaseLeasesResponse()
     response.header = header(revision: store.currentRevision)
     response.leases = leases.records().map { record in

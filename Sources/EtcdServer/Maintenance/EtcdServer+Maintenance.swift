@@ -5,8 +5,8 @@ import EtcdProto
 import MVCC
 
 extension EtcdServer {
-  /// Maintenance.Status as etcd 3.4 answers it.
-  public func status() throws(ServerError) -> Etcdserverpb_StatusResponse {
+  /// Maintenance.Status as etcd 3.4 answers it (no permission needed).
+  public func status(caller: Caller) throws(ServerError) -> Etcdserverpb_StatusResponse {
     let storeStatus: StoreStatus
     do { storeStatus = try store.status() } catch { throw .store(error) }
     let raft = raftStatus
@@ -23,31 +23,41 @@ extension EtcdServer {
     return response
   }
 
-  /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft, as in etcd.
-  public func alarm(_ request: Etcdserverpb_AlarmRequest) async throws(ServerError) -> Etcdserverpb_AlarmResponse {
-    guard case .alarm(var response, let revision) = try await propose(.alarm(request)) else { throw Self.mismatch }
+  /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft, as in etcd (3.4 checks no permission).
+  public func alarm(_ request: Etcdserverpb_AlarmRequest, caller: Caller) async throws(ServerError)
+    -> Etcdserverpb_AlarmResponse
+  {
+    guard case .alarm(var response, let revision) = try await propose(.alarm(request), caller: caller) else {
+      throw Self.mismatch
+    }
     response.header = header(revision: revision)
     return response
   }
 
-  /// Maintenance.Defragment: rewrites the database without free pages (reads and writes wait meanwhile).
-  public func defragment() throws(ServerError) -> Etcdserverpb_DefragmentResponse {
+  /// Maintenance.Defragment: rewrites the database without free pages (reads and writes wait meanwhile). Root only
+  /// while auth is on.
+  public func defragment(caller: Caller) throws(ServerError) -> Etcdserverpb_DefragmentResponse {
+    try requireAdmin(caller)
     do { _ = try store.defragment() } catch { throw .store(error) }
     var response = Etcdserverpb_DefragmentResponse()
     response.header = header(revision: store.currentRevision)
     return response
   }
 
-  /// Maintenance.Hash: a checksum of the whole store.
-  public func hash() throws(ServerError) -> Etcdserverpb_HashResponse {
+  /// Maintenance.Hash: a checksum of the whole store. Root only while auth is on.
+  public func hash(caller: Caller) throws(ServerError) -> Etcdserverpb_HashResponse {
+    try requireAdmin(caller)
     var response = Etcdserverpb_HashResponse()
     do { response.hash = try store.hash() } catch { throw .store(error) }
     response.header = header(revision: store.currentRevision)
     return response
   }
 
-  /// Maintenance.HashKV at `revision` (0: current).
-  public func hashKV(_ request: Etcdserverpb_HashKVRequest) throws(ServerError) -> Etcdserverpb_HashKVResponse {
+  /// Maintenance.HashKV at `revision` (0: current). Root only while auth is on.
+  public func hashKV(_ request: Etcdserverpb_HashKVRequest, caller: Caller) throws(ServerError)
+    -> Etcdserverpb_HashKVResponse
+  {
+    try requireAdmin(caller)
     let result: HashKVResult
     do { result = try store.hashKV(request.revision) } catch { throw .store(error) }
     var response = Etcdserverpb_HashKVResponse()
