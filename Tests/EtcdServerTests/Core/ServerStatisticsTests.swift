@@ -29,7 +29,7 @@ import TestSupport
       var put = Etcdserverpb_PutRequest()
       put.key = Data("k\(index)".utf8)
       put.value = Data("v".utf8)
-      _ = try await server.propose(.put(put))
+      _ = try await server.propose(.put(put), as: nil)
     }
     let statistics = server.statistics
     #expect(statistics.leaderChanges == 1)
