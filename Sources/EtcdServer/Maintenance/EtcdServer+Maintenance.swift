@@ -23,10 +23,10 @@ extension EtcdServer {
     return response
   }
 
-  /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft, as in etcd.
+  /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft, as in etcd. etcd 3.4 answers without
+  /// a header (`etcdctl alarm list -w json` prints `{}`), and so does this.
   public func alarm(_ request: Etcdserverpb_AlarmRequest) async throws(ServerError) -> Etcdserverpb_AlarmResponse {
-    guard case .alarm(var response, let revision) = try await propose(.alarm(request)) else { throw Self.mismatch }
-    response.header = header(revision: revision)
+    guard case .alarm(let response, _) = try await propose(.alarm(request)) else { throw Self.mismatch }
     return response
   }
 
@@ -46,14 +46,15 @@ extension EtcdServer {
     return response
   }
 
-  /// Maintenance.HashKV at `revision` (0: current).
+  /// Maintenance.HashKV at `revision` (0: current). `compact_revision` is -1 while the store was never compacted,
+  /// as etcd answers.
   public func hashKV(_ request: Etcdserverpb_HashKVRequest) throws(ServerError) -> Etcdserverpb_HashKVResponse {
     let result: HashKVResult
     do { result = try store.hashKV(request.revision) } catch { throw .store(error) }
     var response = Etcdserverpb_HashKVResponse()
     response.header = header(revision: result.currentRevision)
     response.hash = result.hash
-    response.compactRevision = result.compactRevision
+    response.compactRevision = result.compactRevision == 0 ? -1 : result.compactRevision
     return response
   }
 
