@@ -106,7 +106,7 @@ let package = Package(
     .testTarget(name: "OpsTests", dependencies: ["Ops", "EtcdClient", "TestSupport", "swetcd-ops"]),
     .testTarget(name: "ServerWireTests", dependencies: ["EtcdAPI", "EtcdServer", "TestSupport", grpcCore, grpcHTTP2]),
     .testTarget(name: "CLITests", dependencies: [
-      "TestSupport", "BuildInfo", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
+      "TestSupport", "BuildInfo", "PKI", "swetcd", "swetcdctl", "swetcd-ops", "swetcd-bench",
     ]),
     .testTarget(name: "EtcdAPITests", dependencies: ["EtcdAPI", "EtcdClient", "EtcdProto", "PKI", "TestSupport"]),
   ],

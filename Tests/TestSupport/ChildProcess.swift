@@ -36,8 +36,10 @@ public enum ChildProcess {
   }
 
   /// Runs `executable` with `arguments`, waits for it (killing it after `timeout` seconds), returns its output.
+  /// `input` is written to its standard input (then closed); without it the input is /dev/null.
   public static func run(
-    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60,
+    input: String? = nil
   ) throws -> ProcessOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -46,11 +48,16 @@ public enum ChildProcess {
     let outPipe = Pipe(), errPipe = Pipe()
     process.standardOutput = outPipe
     process.standardError = errPipe
-    process.standardInput = FileHandle.nullDevice
+    let inPipe = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
     try process.run()
     let pid = process.processIdentifier
     let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    if let input {
+      inPipe.fileHandleForWriting.write(Data(input.utf8))
+      try? inPipe.fileHandleForWriting.close()
+    }
     // Drain both pipes concurrently so a chatty child cannot fill one and block.
     nonisolated(unsafe) var errData = Data()
     let errReader = Thread { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }

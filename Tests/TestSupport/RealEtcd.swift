@@ -87,7 +87,8 @@ public final class RealEtcd: @unchecked Sendable {
   private func waitUntilHealthy(tls: EtcdTLSFiles?) throws {
     // With client-cert-auth, health needs a client certificate; the caller checks health itself then.
     if tls?.clientCertAuth == true {
-      if process.waitForOutput(containing: "ready to serve client requests", timeout: 20) { return }
+      // etcd 3.4.23's zap logger says this once a TLS client listener serves (no "ready to serve" line then).
+      if process.waitForOutput(containing: "serving client traffic securely", timeout: 20) { return }
     } else {
       let child = process.process
       if try Self.pollEtcdctl(etcdctlArguments(tls: tls) + ["endpoint", "health"], timeout: 20, while: { child.isRunning }) {

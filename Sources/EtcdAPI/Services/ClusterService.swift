@@ -19,7 +19,7 @@ public struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
     member.peerUrls = server.settings.advertisePeerURLs
     member.clientUrls = server.settings.advertiseClientURLs
     var response = Etcdserverpb_MemberListResponse()
-    response.header = server.header(revision: server.store.currentRevision)
+    response.header = server.header(revision: 0)  // etcd's cluster answers carry no revision
     response.members = [member]
     return response
   }

@@ -59,13 +59,19 @@ public struct MaintenanceService: Etcdserverpb_Maintenance.ServiceProtocol {
       while true {
         let chunk: [UInt8]?
         do throws(MVCCError) { chunk = try stream.nextChunk() } catch { throw ServerError.store(error).rpcError }
-        guard let chunk else { return [:] }
+        guard let chunk else { break }
         var message = Etcdserverpb_SnapshotResponse()
         message.header = header
         message.blob = Data(chunk)
         message.remainingBytes = UInt64(max(0, stream.remainingBytes))
         try await response.write(message)
       }
+      // etcd's last message: the SHA-256 of the bytes sent, which etcdctl checks and keeps as the file's trailer.
+      var trailer = Etcdserverpb_SnapshotResponse()
+      trailer.header = header
+      trailer.blob = Data(stream.trailer ?? [])
+      try await response.write(trailer)
+      return [:]
     }
   }
 

@@ -24,13 +24,13 @@ extension EtcdServer {
   }
 
   /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft, as in etcd (3.4 checks no permission).
+  /// etcd 3.4 answers without a header (`etcdctl alarm list -w json` prints `{}`), and so does this.
   public func alarm(_ request: Etcdserverpb_AlarmRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_AlarmResponse
   {
-    guard case .alarm(var response, let revision) = try await propose(.alarm(request), caller: caller) else {
+    guard case .alarm(let response, _) = try await propose(.alarm(request), caller: caller) else {
       throw Self.mismatch
     }
-    response.header = header(revision: revision)
     return response
   }
 
@@ -53,7 +53,8 @@ extension EtcdServer {
     return response
   }
 
-  /// Maintenance.HashKV at `revision` (0: current). Root only while auth is on.
+  /// Maintenance.HashKV at `revision` (0: current). Root only while auth is on. `compact_revision` is -1 while the
+  /// store was never compacted, as etcd answers.
   public func hashKV(_ request: Etcdserverpb_HashKVRequest, caller: Caller) throws(ServerError)
     -> Etcdserverpb_HashKVResponse
   {
@@ -63,7 +64,7 @@ extension EtcdServer {
     var response = Etcdserverpb_HashKVResponse()
     response.header = header(revision: result.currentRevision)
     response.hash = result.hash
-    response.compactRevision = result.compactRevision
+    response.compactRevision = result.compactRevision == 0 ? -1 : result.compactRevision
     return response
   }
 
