@@ -190,8 +190,10 @@ import TestSupport
   }
 
   @Test func stopClosesThePortAndIsIdempotent() async throws {
+    // A port from the test range, not an ephemeral one: another test's listener on port 0 could be given this
+    // port the moment it is closed, and the check below would connect to that listener.
     let listener = ClientListener(
-      configuration: ClientListenerConfiguration(url: try ListenURL(parsing: "http://127.0.0.1:0")),
+      configuration: ClientListenerConfiguration(url: try ListenURL(parsing: "http://127.0.0.1:\(freeTCPPort())")),
       services: [CommonNameMaintenance()], http: builtinRouter().respond(to:))
     let bound = try await listener.start()
     #expect(listener.boundURL == bound)
