@@ -5,7 +5,7 @@ import GRPCCore
 extension EtcdConnection {
   /// Maintenance.Status of this member.
   public func status() async throws(EtcdClientError) -> EndpointStatus {
-    let response = try await call("Status") {
+    let response = try await call("Status") { grpc in
       try await Etcdserverpb_Maintenance.Client(wrapping: grpc).status(Etcdserverpb_StatusRequest(), options: options)
     }
     return EndpointStatus(
@@ -18,7 +18,7 @@ extension EtcdConnection {
 
   /// Cluster.MemberList as this member sees it.
   public func memberList() async throws(EtcdClientError) -> MemberList {
-    let response = try await call("MemberList") {
+    let response = try await call("MemberList") { grpc in
       try await Etcdserverpb_Cluster.Client(wrapping: grpc).memberList(Etcdserverpb_MemberListRequest(), options: options)
     }
     return MemberList(clusterID: response.header.clusterID, answeredBy: response.header.memberID,
@@ -58,7 +58,7 @@ extension EtcdConnection {
   }
 
   private func range(_ request: Etcdserverpb_RangeRequest) async throws(EtcdClientError) -> Etcdserverpb_RangeResponse {
-    try await call("Range") { try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options) }
+    try await call("Range") { grpc in try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, options: options) }
   }
 
   /// KV.Put; returns the revision of the write.
@@ -67,7 +67,7 @@ extension EtcdConnection {
     var request = Etcdserverpb_PutRequest()
     request.key = Data(key.utf8)
     request.value = Data(value.utf8)
-    let response = try await call("Put") {
+    let response = try await call("Put") { grpc in
       try await Etcdserverpb_KV.Client(wrapping: grpc).put(request, options: options)
     }
     return response.header.revision

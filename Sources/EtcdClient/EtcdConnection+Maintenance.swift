@@ -10,7 +10,7 @@ extension EtcdConnection {
   public func hashKV(revision: Int64 = 0) async throws(EtcdClientError) -> KVHash {
     var request = Etcdserverpb_HashKVRequest()
     request.revision = revision
-    let response = try await call("HashKV") {
+    let response = try await call("HashKV") { grpc in
       try await Etcdserverpb_Maintenance.Client(wrapping: grpc).hashKV(request, options: options)
     }
     return KVHash(memberID: response.header.memberID, hash: response.hash, compactRevision: response.compactRevision,
@@ -21,7 +21,7 @@ extension EtcdConnection {
   public func alarms() async throws(EtcdClientError) -> [MemberAlarm] {
     var request = Etcdserverpb_AlarmRequest()
     request.action = .get
-    let response = try await call("Alarm") {
+    let response = try await call("Alarm") { grpc in
       try await Etcdserverpb_Maintenance.Client(wrapping: grpc).alarm(request, options: options)
     }
     return response.alarms.map { MemberAlarm(memberID: $0.memberID, alarm: Self.alarmName($0.alarm)) }
@@ -38,7 +38,7 @@ extension EtcdConnection {
       request.action = .deactivate
       request.memberID = alarm.memberID
       request.alarm = Self.alarmType(alarm.alarm)
-      _ = try await call("Alarm") {
+      _ = try await call("Alarm") { grpc in
         try await Etcdserverpb_Maintenance.Client(wrapping: grpc).alarm(request, options: options)
       }
       disarmed.append(alarm)
@@ -51,7 +51,7 @@ extension EtcdConnection {
   public func defragment(timeout: Duration? = nil) async throws(EtcdClientError) {
     var options = self.options
     if let timeout { options.timeout = timeout }
-    _ = try await call("Defragment") {
+    _ = try await call("Defragment") { grpc in
       try await Etcdserverpb_Maintenance.Client(wrapping: grpc).defragment(Etcdserverpb_DefragmentRequest(), options: options)
     }
   }
@@ -63,7 +63,7 @@ extension EtcdConnection {
     var request = Etcdserverpb_CompactionRequest()
     request.revision = revision
     request.physical = physical
-    _ = try await call("Compact") {
+    _ = try await call("Compact") { grpc in
       try await Etcdserverpb_KV.Client(wrapping: grpc).compact(request, options: options)
     }
   }

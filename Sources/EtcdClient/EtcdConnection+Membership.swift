@@ -16,7 +16,7 @@ extension EtcdConnection {
     var request = Etcdserverpb_MemberAddRequest()
     request.peerUrls = peerURLs
     request.isLearner = isLearner
-    let response = try await call("MemberAdd") {
+    let response = try await call("MemberAdd") { grpc in
       try await Etcdserverpb_Cluster.Client(wrapping: grpc).memberAdd(request, options: options)
     }
     return (added: Member(response.member), members: response.members.map(Member.init))
@@ -28,7 +28,7 @@ extension EtcdConnection {
   public func memberPromote(id: UInt64) async throws(EtcdClientError) -> [Member] {
     var request = Etcdserverpb_MemberPromoteRequest()
     request.id = id
-    let response = try await call("MemberPromote") {
+    let response = try await call("MemberPromote") { grpc in
       try await Etcdserverpb_Cluster.Client(wrapping: grpc).memberPromote(request, options: options)
     }
     return response.members.map(Member.init)
@@ -56,7 +56,7 @@ extension EtcdConnection {
   public func memberRemove(id: UInt64) async throws(EtcdClientError) -> [Member] {
     var request = Etcdserverpb_MemberRemoveRequest()
     request.id = id
-    let response = try await call("MemberRemove") {
+    let response = try await call("MemberRemove") { grpc in
       try await Etcdserverpb_Cluster.Client(wrapping: grpc).memberRemove(request, options: options)
     }
     return response.members.map(Member.init)
@@ -67,7 +67,7 @@ extension EtcdConnection {
     var request = Etcdserverpb_MemberUpdateRequest()
     request.id = id
     request.peerUrls = peerURLs
-    let response = try await call("MemberUpdate") {
+    let response = try await call("MemberUpdate") { grpc in
       try await Etcdserverpb_Cluster.Client(wrapping: grpc).memberUpdate(request, options: options)
     }
     return response.members.map(Member.init)
@@ -79,7 +79,7 @@ extension EtcdConnection {
   public func moveLeader(to id: UInt64) async throws(EtcdClientError) {
     var request = Etcdserverpb_MoveLeaderRequest()
     request.targetID = id
-    _ = try await call("MoveLeader") {
+    _ = try await call("MoveLeader") { grpc in
       try await Etcdserverpb_Maintenance.Client(wrapping: grpc).moveLeader(request, options: options)
     }
   }

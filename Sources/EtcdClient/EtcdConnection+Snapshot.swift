@@ -25,7 +25,7 @@ extension EtcdConnection {
     let callOptions = options
     let header: Etcdserverpb_ResponseHeader
     do {
-      header = try await call("Snapshot") { () async throws -> Etcdserverpb_ResponseHeader in
+      header = try await call("Snapshot") { (grpc) async throws -> Etcdserverpb_ResponseHeader in
         try await Etcdserverpb_Maintenance.Client(wrapping: grpc).snapshot(Etcdserverpb_SnapshotRequest(), options: callOptions) { response in
           var header = Etcdserverpb_ResponseHeader()
           var received = 0

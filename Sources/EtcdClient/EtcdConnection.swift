@@ -10,8 +10,6 @@ public final class EtcdConnection: Sendable {
   public let callTimeout: Duration
   private let channels: ChannelRotation
 
-  /// The gRPC client for the next call (see `ChannelRotation`).
-  var grpc: GRPCClient<HTTP2ClientTransport.Posix> { channels.next() }
 
   /// Connects lazily: the first call dials. TLS is used when the endpoint's scheme is https.
   public init(endpoint: EtcdEndpoint, tls: EtcdTLS? = nil, callTimeout: Duration = .seconds(5)) throws(EtcdClientError) {
@@ -71,9 +69,12 @@ public final class EtcdConnection: Sendable {
   }
 
   /// Runs one RPC, turning transport and status errors into `EtcdClientError` with etcd's message kept.
-  func call<T: Sendable>(_ method: String, _ body: () async throws -> T) async throws(EtcdClientError) -> T {
+  /// The call runs on the channel `ChannelRotation` lends it, which stays open until the call is done.
+  func call<T: Sendable>(
+    _ method: String, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T
+  ) async throws(EtcdClientError) -> T {
     do {
-      return try await body()
+      return try await channels.withClient(body)
     } catch let error as EtcdClientError {
       throw error
     } catch let error as RPCError {
