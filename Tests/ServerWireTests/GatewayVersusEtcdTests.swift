@@ -11,11 +11,17 @@ struct GatewayVersusEtcdTests {
     var path: String
     var body: String
     var method = "POST"
-    /// Compare only the top-level keys (answers that name the member's URLs, versions, sizes).
+    /// Compare only the keys of the first line and of the objects in it (answers that name the member's URLs,
+    /// versions, sizes, hashes).
     var keysOnly = false
     /// Why swetcd answers differently for now (checked as a known issue, so a fix shows up).
     var knownDifference: String? = nil
+    /// The status and code match etcd's; only the text of the error differs (Go's decoder names Go types).
+    var sameStatusOtherText = false
   }
+
+  static let goTypeText = "type errors in a valid JSON body carry Go's decoder text in etcd (Go type names); swetcd says the same in its own words"
+  static let memberSide = "a member-side difference, the same over gRPC"
 
   static let noRequestChecks =
     "the member does not yet run etcd's v3rpc request checks (empty key: \"etcdserver: key is not provided\")"
@@ -45,12 +51,29 @@ struct GatewayVersusEtcdTests {
     Step(path: "/v3/kv/range", body: "[1]"),
     Step(path: "/v3/kv/range", body: "nope"),
     Step(path: "/v3/kv/range", body: #"{"key":"Zm9v","unknown_field":1}"#),
+    Step(path: "/v3/kv/range", body: #"{"key":"Zm9v","rangeEnd":"Zm9w","sort_order":"DESCEND","sort_target":1}"#),
+    Step(path: "/v3/kv/range", body: #"{"key":"Zm9v","revision":"x"}"#, knownDifference: goTypeText, sameStatusOtherText: true),
+    Step(path: "/v3/kv/range", body: #"{"key":"Zm9v"} trailing"#),
+    Step(path: "/v3/kv/range", body: #"{"key":"Zm9v","limit":1.5}"#, knownDifference: goTypeText, sameStatusOtherText: true),
+    Step(path: "/v3/kv/range", body: #"{"key":"Zm9v","sort_order":"SIDEWAYS"}"#, knownDifference: goTypeText, sameStatusOtherText: true),
+    Step(path: "/v3/kv/range", body: #"{"key":true}"#, knownDifference: goTypeText, sameStatusOtherText: true),
+    Step(path: "/v3/kv/range", body: "{\"key\":\"Zm9v\",}"),
+    Step(path: "/v3/kv/range", body: "{key:1}"),
+    Step(path: "/v3/kv/range", body: "null", knownDifference: noRequestChecks),
+    Step(path: "/v3/kv/put", body: #"{"key":"YQ==","value":"\#(Data(count: 3000).base64EncodedString())"}"#),
+    Step(path: "/v3/maintenance/alarm", body: "{}",
+         knownDifference: memberSide + ": etcd's Alarm answer has no header, the member's has one"),
+    Step(path: "/v3/maintenance/hash", body: "{}", keysOnly: true),
+    Step(path: "/v3/maintenance/snapshot", body: "{}", keysOnly: true),
     Step(path: "/v3/kv/put", body: #"{"key":"YQ==","value":"\#(Data(count: 600_000).base64EncodedString())"}"#),
     Step(path: "/v3/kv/nothing", body: "{}"),
     Step(path: "/v3/kv/range", body: "", method: "GET"),
     Step(path: "/v3/maintenance/hashkv", body: "{}"),
     Step(path: "/v3/lease/grant", body: #"{"TTL":30,"ID":1234}"#),
     Step(path: "/v3/lease/keepalive", body: #"{"ID":1234}"#),
+    Step(path: "/v3/lease/keepalive", body: #"{"ID":1234}{"ID":"#),
+    Step(path: "/v3/lease/keepalive", body: ""),
+    Step(path: "/v3/lease/keepalive", body: #"{"ID":77}"#),
     Step(path: "/v3/lease/leases", body: "{}"),
     Step(path: "/v3/kv/lease/revoke", body: #"{"ID":1234}"#),
     Step(path: "/v3/lease/revoke", body: #"{"ID":99}"#),
@@ -58,18 +81,26 @@ struct GatewayVersusEtcdTests {
     Step(path: "/v3/watch", body: #"{"create_request":"#),
     Step(path: "/v3/maintenance/status", body: "{}", keysOnly: true),
     Step(path: "/v3/cluster/member/list", body: "{}", keysOnly: true),
-    Step(path: "/v3/election/campaign", body: #"{"name":"\#(b64("el"))","value":"\#(b64("v"))"}"#, keysOnly: true),
+    Step(path: "/v3/election/campaign", body: #"{"name":"\#(b64("el"))","value":"\#(b64("v"))"}"#, keysOnly: true,
+         knownDifference: memberSide + ": etcd's election server grants a session lease when the campaign names none"),
     Step(path: "/v3/lock/lock", body: #"{"name":"\#(b64("lk"))"}"#, keysOnly: true),
   ]
 
   /// The body with member-naming header fields removed, as comparable JSON text.
   static func normalised(_ answer: CurlAnswer, keysOnly: Bool) -> String {
-    let text = answer.body.split(separator: "\n").map { line -> String in
+    let lines = answer.body.split(separator: "\n")
+    // Keys-only answers are compared on their first line (a snapshot's chunk count depends on the database size).
+    let text = (keysOnly ? Array(lines.prefix(1)) : lines).map { line -> String in
       guard var value = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) else {
         return String(line)
       }
       value = strip(value)
-      if keysOnly, let object = value as? [String: Any] { return object.keys.sorted().joined(separator: ",") }
+      if keysOnly, let object = value as? [String: Any] {
+        return object.map { key, inner in
+          let innerKeys = (inner as? [String: Any]).map { "(" + $0.keys.sorted().joined(separator: ",") + ")" } ?? ""
+          return key + innerKeys
+        }.sorted().joined(separator: ",")
+      }
       let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
       return data.map { String(decoding: $0, as: UTF8.self) } ?? String(line)
     }
@@ -112,6 +143,12 @@ struct GatewayVersusEtcdTests {
       let comment: Comment = "\(step.method) \(step.path) \(step.body.prefix(120))"
       if let known = step.knownDifference {
         withKnownIssue(Comment(rawValue: known)) { #expect(ours[index] == theirs[index], comment) }
+        if step.sameStatusOtherText {
+          let code = #/^(\d+) .*"code":(\d+)/#
+          #expect(ours[index].firstMatch(of: code)?.output.1 == theirs[index].firstMatch(of: code)?.output.1, comment)
+          #expect(ours[index].firstMatch(of: code)?.output.2 == theirs[index].firstMatch(of: code)?.output.2, comment)
+          #expect(ours[index].firstMatch(of: code) != nil, comment)
+        }
       } else {
         #expect(ours[index] == theirs[index], comment)
       }

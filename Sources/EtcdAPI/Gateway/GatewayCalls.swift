@@ -75,7 +75,8 @@ struct GatewayCalls: Sendable {
     member.peerUrls = server.settings.advertisePeerURLs
     member.clientUrls = server.settings.advertiseClientURLs
     var response = Etcdserverpb_MemberListResponse()
-    response.header = server.header(revision: server.store.currentRevision)
+    // etcd's cluster server fills cluster_id, member_id and raft_term only: no revision.
+    response.header = server.header(revision: 0)
     response.members = [member]
     return response
   }

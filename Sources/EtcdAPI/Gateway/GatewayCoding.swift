@@ -75,7 +75,11 @@ enum GatewayCoding {
     return options
   }()
 
-  static let decoding: JSONDecodingOptions = {
+  /// Strict decoding first: it tells an unknown enum name (an error in Go's decoder too) from an unknown field
+  /// (ignored by grpc-gateway's decoder), which the lenient pass then skips.
+  static let strictDecoding = JSONDecodingOptions()
+
+  static let lenientDecoding: JSONDecodingOptions = {
     var options = JSONDecodingOptions()
     options.ignoreUnknownFields = true
     return options
@@ -142,8 +146,15 @@ enum GatewayCoding {
       return .refused(GatewayStatus(
         code: code, message: "json: cannot unmarshal \(kind) into Go value of type map[string]json.RawMessage"))
     }
+    let bytes = Array(value)
     do {
-      return .message(try M(jsonUTF8Bytes: Array(value), options: decoding))
+      return .message(try M(jsonUTF8Bytes: bytes, options: strictDecoding))
+    } catch JSONDecodingError.unknownField(_) {
+      do {
+        return .message(try M(jsonUTF8Bytes: bytes, options: lenientDecoding))
+      } catch {
+        return .refused(GatewayStatus(code: code, message: goText(for: error, in: value)))
+      }
     } catch {
       return .refused(GatewayStatus(code: code, message: goText(for: error, in: value)))
     }
@@ -154,8 +165,12 @@ enum GatewayCoding {
     if let offset = firstBadBase64Offset(in: value) { return "illegal base64 data at input byte \(offset)" }
     if let error = error as? JSONDecodingError {
       switch error {
-      case .malformedNumber, .numberRange: return "json: cannot unmarshal a value into an integer field: \(error)"
-      default: return "proto: \(error)"
+      case .malformedNumber, .numberRange, .leadingZero:
+        return "json: cannot unmarshal a value into an integer field (\(error))"
+      case .unrecognizedEnumValue:
+        return "unknown value for an enum field (\(error)); use one of the enum's names, as in the .proto"
+      case .malformedBool: return "json: cannot unmarshal a value into a bool field (\(error))"
+      default: break
       }
     }
     return "proto: \(error)"
