@@ -1,4 +1,7 @@
+@testable import EtcdAPI
+import EtcdServer
 import Foundation
+import NIOHTTP1
 import Testing
 import TestSupport
 
@@ -63,7 +66,7 @@ import TestSupport
   }
 
   @Test func watchStreamsCreatedThenAnEventForALaterPut() async throws {
-    try await GatewayFixture.withGateway { base in
+    try await GatewayFixture.withGatewayAndMember { base, member in
       let watch = try StreamingCurl(base + "/v3/watch", body: #"{"create_request":{"key":"\#(b64("w"))","prev_kv":true}}"#)
       do {
         #expect(await watch.waitForLines(1))
@@ -82,7 +85,10 @@ import TestSupport
         await watch.stop()
         throw error
       }
+      #expect(member.watchHub.statistics.streams == 1)
       await watch.stop()
+      // The client went away: the member's watch stream is closed (the producing task was cancelled).
+      #expect(await eventually(within: 10, every: .milliseconds(50)) { member.watchHub.statistics.streams == 0 })
       // The server keeps serving after the client went away mid-stream.
       let status = try await gatewayPost(base, "/v3/maintenance/status", "{}")
       #expect(status.status == 200)
@@ -217,6 +223,16 @@ import TestSupport
 
       let put = try await gatewayPost(base, "/v3/kv/put", #"{"key":"\#(b64("still"))","value":"\#(b64("ok"))"}"#)
       #expect(put.status == 200)
+    }
+  }
+
+  @Test func authorizationHeaderBecomesTheGatewayCallersToken() async throws {
+    try await GatewayFixture.withGatewayAndMember { _, member in
+      let withToken = HTTPRequest(method: "POST", path: "/v3/kv/range", headers: ["Authorization": "abc.123"])
+      let calls = GatewayCalls(server: member, request: withToken)
+      #expect(calls.caller == Caller(token: "abc.123", viaGateway: true))
+      let without = GatewayCalls(server: member, request: HTTPRequest(method: "POST", path: "/v3/kv/range"))
+      #expect(without.caller == Caller(token: nil, viaGateway: true))
     }
   }
 }

@@ -11,6 +11,13 @@ struct GatewayFixture {
 
   /// Runs a member plus listener for the duration of `body`, which gets the base URL (`http://127.0.0.1:port`).
   static func withGateway<T: Sendable>(_ body: @Sendable (_ base: String) async throws -> T) async throws -> T {
+    try await withGatewayAndMember { base, _ in try await body(base) }
+  }
+
+  /// As ``withGateway(_:)``, also handing `body` the member.
+  static func withGatewayAndMember<T: Sendable>(
+    _ body: @Sendable (_ base: String, _ member: EtcdServer) async throws -> T
+  ) async throws -> T {
     let directory = makeTemporaryDirectory("swetcd-gateway")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var settings = MemberSettings(dataDirectory: directory + "/data")
@@ -27,7 +34,7 @@ struct GatewayFixture {
     let listener = ClientListener(configuration: configuration, services: [], http: { await http.respond(to: $0) })
     let bound = try await listener.start()
     do {
-      let result = try await body("http://127.0.0.1:\(bound.port)")
+      let result = try await body("http://127.0.0.1:\(bound.port)", member)
       await listener.stop(gracePeriod: .seconds(1))
       return result
     } catch {
@@ -49,12 +56,12 @@ struct CurlAnswer: Sendable {
 
 /// POSTs `body` (passed through a file, so any size works) to `base + path` with curl.
 func gatewayPost(
-  _ base: String, _ path: String, _ body: String, method: String = "POST", headers: [String] = []
+  _ base: String, _ path: String, _ body: String, method: String = "POST", headers: [String] = [], maxTime: Int? = nil
 ) async throws -> CurlAnswer {
   let file = makeTemporaryDirectory("gateway-body") + "/body.json"
   defer { try? FileManager.default.removeItem(atPath: (file as NSString).deletingLastPathComponent) }
   try Data(body.utf8).write(to: URL(fileURLWithPath: file))
-  var arguments = ["-s", "--max-time", "20", "-i", "-X", method, "-H", "Expect:"]
+  var arguments = ["-s", "--max-time", String(maxTime ?? 20), "-i", "-X", method, "-H", "Expect:"]
   for header in headers { arguments += ["-H", header] }
   if method != "GET" { arguments += ["--data-binary", "@" + file] }
   arguments.append(base + path)
