@@ -221,6 +221,17 @@ import TestSupport
       let auth = try await gatewayPost(base, "/v3/auth/user/list", "{}")
       #expect(auth.status == 501)
 
+      // A body cut short by the client closing the connection, and a request that is not HTTP at all.
+      let port = try #require(base.split(separator: ":").last.map(String.init))
+      for raw in [
+        #"POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"key\":"#,
+        #"NOT HTTP\r\n\r\n"#,
+      ] {
+        let sent = try await offPool {
+          try ChildProcess.run("/bin/bash", ["-c", "printf '\(raw)' > /dev/tcp/127.0.0.1/\(port)"], timeout: 10)
+        }
+        #expect(sent.status == 0, "\(sent.stderr)")
+      }
       let put = try await gatewayPost(base, "/v3/kv/put", #"{"key":"\#(b64("still"))","value":"\#(b64("ok"))"}"#)
       #expect(put.status == 200)
     }
