@@ -94,9 +94,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
           }.get()
         }
         try? await producer(writer)
+        let trailers = response.trailers
         loop.execute {
           let (this, context) = bound.value
-          this.finish(keepAlive: keepAlive, context: context)
+          this.finish(keepAlive: keepAlive, trailers: trailers.isEmpty ? nil : trailers, context: context)
         }
       }
     }
@@ -127,12 +128,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     finish(keepAlive: keepAlive, context: context)
   }
 
-  private func finish(keepAlive: Bool, context: ChannelHandlerContext) {
+  private func finish(keepAlive: Bool, trailers: HTTPHeaders? = nil, context: ChannelHandlerContext) {
     responding = false
     streaming = false
     inFlight = nil
     let close = !keepAlive || quiescing
-    let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
     if close {
       let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
       written.whenComplete { _ in bound.value.close(promise: nil) }

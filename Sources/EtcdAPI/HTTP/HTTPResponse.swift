@@ -30,6 +30,8 @@ public struct HTTPResponse: Sendable {
   public var status: HTTPResponseStatus
   public var headers: HTTPHeaders
   public var body: Body
+  /// Trailer fields sent after a streamed body (announce them in a `Trailer` header); ignored for whole bodies.
+  public var trailers: HTTPHeaders = [:]
 
   public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: Body = .bytes([])) {
     self.status = status

@@ -113,6 +113,7 @@ public enum ServerRunner {
       refresh(metrics, from: server)
       return await metrics.registry.httpHandler()(request)
     }
+    router.addJSONGateway(server: server, maxReceiveMessageBytes: Int(clamping: configuration.maxRequestBytes) + ClientListenerConfiguration.grpcOverheadBytes)
     let http = router
     var started: [ClientListener] = []
     for url in configuration.listenClientURLs {

@@ -1,0 +1,178 @@
+// etcd 3.4's JSON gateway on the client port: every v3 RPC as `POST /v3/<service>/<method>` (and the same under
+// /v3beta/), JSON in and out as grpc-gateway's JSONPb marshaler writes it, answered by the member directly.
+
+import EtcdProto
+import EtcdServer
+import GRPCCore
+import NIOHTTP1
+import SwiftProtobuf
+
+extension HTTPRouter {
+  /// Adds etcd 3.4.23's gateway routes under `/v3/` and `/v3beta/`. Unknown paths there answer grpc-gateway's 404
+  /// `Not Found`; a known path with another method than POST answers 405 `Method Not Allowed`.
+  /// - Parameters:
+  ///   - server: The member the requests go to.
+  ///   - maxReceiveMessageBytes: The gRPC receive limit (`--max-request-bytes` + 512 KiB): a request whose protobuf
+  ///     form is larger is refused as etcd's gRPC server refuses it (429, ResourceExhausted).
+  public mutating func addJSONGateway(
+    server: EtcdServer,
+    maxReceiveMessageBytes: Int = ClientListenerConfiguration.defaultMaxRequestBytes
+      + ClientListenerConfiguration.grpcOverheadBytes
+  ) {
+    let gateway = JSONGateway(server: server, maxReceiveMessageBytes: maxReceiveMessageBytes)
+    let otherMethods = ["GET", "HEAD", "PUT", "DELETE", "PATCH"]
+    for (path, handler) in gateway.routes() {
+      for root in JSONGateway.roots {
+        add(["POST"], exact: root + path, handler)
+        add(otherMethods, exact: root + path) { _ in JSONGateway.methodNotAllowed }
+      }
+    }
+    for root in JSONGateway.roots {
+      add(["POST"] + otherMethods, prefix: root + "/") { _ in JSONGateway.notFound }
+    }
+  }
+}
+
+/// The gateway's handlers over one member.
+struct JSONGateway: Sendable {
+  static let roots = ["/v3", "/v3beta"]
+
+  /// grpc-gateway's answer for an unknown path under its prefix (Go's `http.Error` with the status text).
+  static let notFound = HTTPResponse.plainError("Not Found", status: .notFound)
+  /// grpc-gateway's answer for a known path with another method (no `Allow` header).
+  static let methodNotAllowed = HTTPResponse.plainError("Method Not Allowed", status: .methodNotAllowed)
+
+  let server: EtcdServer
+  let maxReceiveMessageBytes: Int
+
+  /// The routes of etcd 3.4.23's rpc.pb.gw.go, v3election.pb.gw.go and v3lock.pb.gw.go, relative to /v3.
+  /// (/v3/maintenance/hashkv is not among them: 3.4's gateway maps HashKV onto /v3/maintenance/hash, where Hash
+  /// answers, so HashKV is unreachable and its own path is a 404, as with the real etcd.)
+  func routes() -> [(String, HTTPHandler)] {
+    var table: [(String, HTTPHandler)] = [
+      ("/kv/range", unary { try await $0.range($1) }),
+      ("/kv/put", unary { try await $0.put($1) }),
+      ("/kv/deleterange", unary { try await $0.deleteRange($1) }),
+      ("/kv/txn", unary { try await $0.txn($1) }),
+      ("/kv/compaction", unary { try await $0.compact($1) }),
+      ("/watch", watch()),
+      ("/lease/grant", unary { try await $0.leaseGrant($1) }),
+      ("/lease/keepalive", leaseKeepAlive()),
+      ("/cluster/member/list", unary { try await $0.memberList($1) }),
+      ("/cluster/member/add", refusing(Etcdserverpb_MemberAddRequest.self, Self.membershipRefusal)),
+      ("/cluster/member/remove", refusing(Etcdserverpb_MemberRemoveRequest.self, Self.membershipRefusal)),
+      ("/cluster/member/update", refusing(Etcdserverpb_MemberUpdateRequest.self, Self.membershipRefusal)),
+      ("/cluster/member/promote", refusing(Etcdserverpb_MemberPromoteRequest.self, Self.membershipRefusal)),
+      ("/maintenance/alarm", unary { try await $0.alarm($1) }),
+      ("/maintenance/status", unary { try await $0.status($1) }),
+      ("/maintenance/defragment", unary { try await $0.defragment($1) }),
+      ("/maintenance/hash", unary { try await $0.hash($1) }),
+      ("/maintenance/snapshot", snapshot()),
+      ("/maintenance/transfer-leadership", moveLeader()),
+      ("/election/campaign", unary { try await $0.campaign($1) }),
+      ("/election/proclaim", unary { try await $0.proclaim($1) }),
+      ("/election/leader", unary { try await $0.leader($1) }),
+      ("/election/observe", observe()),
+      ("/election/resign", unary { try await $0.resign($1) }),
+      ("/lock/lock", unary { try await $0.lock($1) }),
+      ("/lock/unlock", unary { try await $0.unlock($1) }),
+    ]
+    let revoke = unary { try await $0.leaseRevoke($1) }
+    let timeToLive = unary { try await $0.leaseTimeToLive($1) }
+    let leases = unary { try await $0.leaseLeases($1) }
+    for root in ["/lease", "/kv/lease"] {
+      table += [(root + "/revoke", revoke), (root + "/timetolive", timeToLive), (root + "/leases", leases)]
+    }
+    table += authRoutes()
+    return table
+  }
+
+  /// The Auth service's routes. They answer Unimplemented until the member takes auth requests.
+  private func authRoutes() -> [(String, HTTPHandler)] {
+    let paths = [
+      "/auth/enable", "/auth/disable", "/auth/authenticate",
+      "/auth/user/add", "/auth/user/get", "/auth/user/list", "/auth/user/delete", "/auth/user/changepw",
+      "/auth/user/grant", "/auth/user/revoke",
+      "/auth/role/add", "/auth/role/get", "/auth/role/list", "/auth/role/delete", "/auth/role/grant",
+      "/auth/role/revoke",
+    ]
+    let handler: HTTPHandler = { _ in GatewayCoding.failure(Self.authUnimplemented) }
+    return paths.map { ($0, handler) }
+  }
+
+  /// What the Auth routes answer for now: gRPC's answer for a service the server does not register.
+  static let authUnimplemented = GatewayStatus(
+    code: GatewayStatus.unimplemented, message: "unknown service etcdserverpb.Auth")
+
+  /// What the gRPC Cluster service answers for membership changes in this build.
+  static let membershipRefusal = GatewayStatus(
+    code: GatewayStatus.unimplemented, message: ClusterService.notYet.message)
+
+  // MARK: Unary calls
+
+  /// A unary route: decode the body as `Request`, call the member, encode its answer or its refusal.
+  func unary<Request: SwiftProtobuf.Message, Answer: SwiftProtobuf.Message>(
+    _ call: @escaping @Sendable (GatewayCalls, Request) async throws -> Answer
+  ) -> HTTPHandler {
+    let server = self.server
+    let limit = maxReceiveMessageBytes
+    return { request in
+      let message: Request
+      switch Self.decodeUnary(Request.self, request.body) {
+      case .refused(let status): return GatewayCoding.refusal(status)
+      case .message(let decoded): message = decoded
+      }
+      if let oversize = Self.oversize(message, bodyBytes: request.body.count, limit: limit) {
+        return GatewayCoding.failure(oversize)
+      }
+      do {
+        return GatewayCoding.response(try await call(GatewayCalls(server: server, request: request), message))
+      } catch let error as ServerError {
+        return GatewayCoding.failure(GatewayStatus(error))
+      } catch {
+        return GatewayCoding.failure(GatewayStatus(code: GatewayStatus.unknown, message: "\(error)"))
+      }
+    }
+  }
+
+  /// A route whose call the member refuses in this build: the body is still decoded (etcd answers a bad body with
+  /// the decoding error first).
+  func refusing<Request: SwiftProtobuf.Message>(_: Request.Type, _ status: GatewayStatus) -> HTTPHandler {
+    { request in
+      if case .refused(let refusal) = Self.decodeUnary(Request.self, request.body) {
+        return GatewayCoding.refusal(refusal)
+      }
+      return GatewayCoding.failure(status)
+    }
+  }
+
+  private func moveLeader() -> HTTPHandler {
+    let server = self.server
+    return { request in
+      switch Self.decodeUnary(Etcdserverpb_MoveLeaderRequest.self, request.body) {
+      case .refused(let status): return GatewayCoding.refusal(status)
+      case .message(let message):
+        guard let answer = GatewayCalls(server: server, request: request).moveLeader(message) else {
+          return GatewayCoding.failure(GatewayStatus(
+            code: StatusCode.failedPrecondition.rawValue, message: "etcdserver: bad leader transferee"))
+        }
+        return GatewayCoding.response(answer)
+      }
+    }
+  }
+
+  static func decodeUnary<M: SwiftProtobuf.Message>(_: M.Type, _ body: [UInt8]) -> Decoded<M> {
+    GatewayCoding.decode(M.self, from: body)
+  }
+
+  /// etcd's gRPC server refuses a message over its receive limit. A protobuf is never larger than the JSON it came
+  /// from (base64 and field names take more room than bytes and tags), so only large bodies are measured.
+  static func oversize(_ message: some SwiftProtobuf.Message, bodyBytes: Int, limit: Int) -> GatewayStatus? {
+    guard bodyBytes > limit, let bytes: [UInt8] = try? message.serializedBytes(), bytes.count > limit else {
+      return nil
+    }
+    return GatewayStatus(
+      code: GatewayStatus.resourceExhausted,
+      message: "grpc: received message larger than max (\(bytes.count) vs. \(limit))")
+  }
+}
