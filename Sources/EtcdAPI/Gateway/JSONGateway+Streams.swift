@@ -24,7 +24,9 @@ extension JSONGateway {
       return Self.streamed { writer in
         let stream = calls.openWatch()
         defer { stream.close() }
-        for message in requests { calls.apply(message, to: stream) }
+        for message in requests {
+          if let refused = calls.apply(message, to: stream) { try await writer.write(Self.resultLine(refused)) }
+        }
         for await answer in stream { try await writer.write(Self.resultLine(calls.watchResponse(answer))) }
       }
     }

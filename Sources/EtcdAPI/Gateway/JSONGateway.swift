@@ -87,22 +87,27 @@ struct JSONGateway: Sendable {
     return table
   }
 
-  /// The Auth service's routes. They answer Unimplemented until the member takes auth requests.
+  /// The Auth service's routes.
   private func authRoutes() -> [(String, HTTPHandler)] {
-    let paths = [
-      "/auth/enable", "/auth/disable", "/auth/authenticate",
-      "/auth/user/add", "/auth/user/get", "/auth/user/list", "/auth/user/delete", "/auth/user/changepw",
-      "/auth/user/grant", "/auth/user/revoke",
-      "/auth/role/add", "/auth/role/get", "/auth/role/list", "/auth/role/delete", "/auth/role/grant",
-      "/auth/role/revoke",
+    [
+      ("/auth/enable", unary { try await $0.server.authEnable($1, caller: $0.caller) }),
+      ("/auth/disable", unary { try await $0.server.authDisable($1, caller: $0.caller) }),
+      ("/auth/authenticate", unary { try await $0.server.authenticate($1, caller: $0.caller) }),
+      ("/auth/user/add", unary { try await $0.server.userAdd($1, caller: $0.caller) }),
+      ("/auth/user/get", unary { try await $0.server.userGet($1, caller: $0.caller) }),
+      ("/auth/user/list", unary { try await $0.server.userList($1, caller: $0.caller) }),
+      ("/auth/user/delete", unary { try await $0.server.userDelete($1, caller: $0.caller) }),
+      ("/auth/user/changepw", unary { try await $0.server.userChangePassword($1, caller: $0.caller) }),
+      ("/auth/user/grant", unary { try await $0.server.userGrantRole($1, caller: $0.caller) }),
+      ("/auth/user/revoke", unary { try await $0.server.userRevokeRole($1, caller: $0.caller) }),
+      ("/auth/role/add", unary { try await $0.server.roleAdd($1, caller: $0.caller) }),
+      ("/auth/role/get", unary { try await $0.server.roleGet($1, caller: $0.caller) }),
+      ("/auth/role/list", unary { try await $0.server.roleList($1, caller: $0.caller) }),
+      ("/auth/role/delete", unary { try await $0.server.roleDelete($1, caller: $0.caller) }),
+      ("/auth/role/grant", unary { try await $0.server.roleGrantPermission($1, caller: $0.caller) }),
+      ("/auth/role/revoke", unary { try await $0.server.roleRevokePermission($1, caller: $0.caller) }),
     ]
-    let handler: HTTPHandler = { _ in GatewayCoding.failure(Self.authUnimplemented) }
-    return paths.map { ($0, handler) }
   }
-
-  /// What the Auth routes answer for now: gRPC's answer for a service the server does not register.
-  static let authUnimplemented = GatewayStatus(
-    code: GatewayStatus.unimplemented, message: "unknown service etcdserverpb.Auth")
 
   /// What the gRPC Cluster service answers for membership changes in this build.
   static let membershipRefusal = GatewayStatus(

@@ -13,15 +13,7 @@ public struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
   public func memberList(request: Etcdserverpb_MemberListRequest, context: ServerContext) async throws
     -> Etcdserverpb_MemberListResponse
   {
-    var member = Etcdserverpb_Member()
-    member.id = server.memberID
-    member.name = server.settings.name
-    member.peerUrls = server.settings.advertisePeerURLs
-    member.clientUrls = server.settings.advertiseClientURLs
-    var response = Etcdserverpb_MemberListResponse()
-    response.header = server.header(revision: 0)  // etcd's cluster answers carry no revision
-    response.members = [member]
-    return response
+    server.memberList()
   }
 
   public func memberAdd(request: Etcdserverpb_MemberAddRequest, context: ServerContext) async throws
