@@ -27,6 +27,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
   case canceled
   /// An election or lock refusal with etcd's text ("election: not leader", "election: no leader").
   case election(String)
+  /// A malformed request refused before it reaches the member, with etcd's text ("etcdserver: key is not provided").
+  case invalidRequest(String)
   /// An auth refusal (etcd's text: "etcdserver: permission denied", "etcdserver: invalid auth token", ...).
   case auth(AuthError)
 
@@ -50,6 +52,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .internalError, .storage: return .internal
     case .canceled: return .canceled
     case .election: return .unknown
+    case .invalidRequest: return .invalidArgument
     case .auth(let error): return error.code
     }
   }
@@ -73,7 +76,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .internalError(let why): return "internal error: \(why)"
     case .storage(let why): return why
     case .canceled: return "context canceled"
-    case .election(let text): return text
+    case .election(let text), .invalidRequest(let text): return text
     case .auth(let error): return error.description
     }
   }

@@ -9,6 +9,7 @@ extension EtcdServer {
   public func range(_ request: Etcdserverpb_RangeRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_RangeResponse
   {
+    try request.check()
     if !request.serializable { try await linearizableBarrier() }
     let auth = self.auth
     let result: RangeResponse = try serialized(caller) { (identity) throws(AuthError) in
@@ -25,6 +26,7 @@ extension EtcdServer {
   public func put(_ request: Etcdserverpb_PutRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_PutResponse
   {
+    try request.check()
     guard case .put(var response, let revision) = try await propose(.put(request), caller: caller) else {
       throw Self.mismatch
     }
@@ -36,6 +38,7 @@ extension EtcdServer {
   public func deleteRange(_ request: Etcdserverpb_DeleteRangeRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_DeleteRangeResponse
   {
+    try request.check()
     guard case .deleteRange(var response, let revision) = try await propose(.deleteRange(request), caller: caller)
     else {
       throw Self.mismatch
@@ -49,6 +52,7 @@ extension EtcdServer {
   public func txn(_ request: Etcdserverpb_TxnRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_TxnResponse
   {
+    try request.check(maxTxnOps: settings.maxTxnOps)
     if request.isReadOnly {
       try await linearizableBarrier()
       let auth = self.auth
