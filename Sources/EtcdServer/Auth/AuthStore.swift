@@ -135,7 +135,7 @@ public final class AuthStore: Sendable {
   }
 
   /// Runs one applied entry: `body` validates and stages a change against the current state; the change is written
-  /// to the `.auth` table (the last write carrying `applied`), then becomes the current state.
+  /// to the `.auth` table in one transaction with `applied`, then becomes the current state.
   func apply<T>(
     _ applied: ConsistentIndex?, _ body: (inout Change, AuthState) throws(AuthError) -> T
   ) throws(AuthError) -> T {
@@ -153,16 +153,8 @@ public final class AuthStore: Sendable {
         try record(applied)
         return result
       }
-      do throws(MVCCError) {
-        for (offset, write) in change.writes.enumerated() {
-          let last = offset == change.writes.count - 1 ? applied : nil
-          if let value = write.value {
-            try kv.putBlob(.auth, name: write.name, value: value, applied: last)
-          } else {
-            try kv.deleteBlob(.auth, name: write.name, applied: last)
-          }
-        }
-      } catch { throw .storage(error) }
+      // One change: every row and the entry's index commit together.
+      do throws(MVCCError) { try kv.writeBlobs(.auth, change.writes, applied: applied) } catch { throw .storage(error) }
       var permissions = before.permissions
       let rebuild = change.affected ?? Set(change.users.keys)
       for name in rebuild {

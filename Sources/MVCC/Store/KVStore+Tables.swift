@@ -37,6 +37,24 @@ extension KVStore {
     }
   }
 
+  /// Writes several blobs of `table` (a nil value removes the blob) as one change: they share one transaction, so
+  /// a batch commit never persists part of them, and `applied` commits with them.
+  public func writeBlobs(
+    _ table: BlobTable, _ writes: [(name: String, value: [UInt8]?)], applied: ConsistentIndex? = nil
+  ) throws(MVCCError) {
+    try writing { () throws(MVCCError) in
+      if let applied { try backend.setConsistentIndex(applied) }
+      for write in writes {
+        if let value = write.value {
+          try backend.putBlob(table, name: write.name, value: value)
+        } else {
+          try backend.deleteBlob(table, name: write.name)
+        }
+      }
+      try backend.commitIfFull()
+    }
+  }
+
   /// Removes an auth or membership blob.
   public func deleteBlob(_ table: BlobTable, name: String, applied: ConsistentIndex? = nil) throws(MVCCError) {
     try writing { () throws(MVCCError) in
