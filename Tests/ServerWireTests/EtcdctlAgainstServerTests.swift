@@ -130,6 +130,7 @@ import TestSupport
       let sawLive = try await offPool { watch.waitForOutput(containing: "DELETE\nw/a\nnew\nw/a\n", timeout: 20) }
       #expect(sawLive, "\(watch.output)")
       #expect(watch.output.contains("PUT\nw/a\nold\nw/a\nnew\n"), "\(watch.output)")
+      await watch.stopped()
     }
   }
 
@@ -156,8 +157,9 @@ import TestSupport
       }
       #expect(keys.count == 2, "the second waiter's key never appeared: \(keys)")
       #expect(!second.output.contains("mutex/"), "the second got the lock while the first held it")
-      first.stop()
+      await first.stopped()
       #expect(try await offPool { second.waitForOutput(containing: "mutex/", timeout: 20) }, "\(second.output)")
+      await second.stopped()
     }
   }
 
@@ -176,6 +178,8 @@ import TestSupport
         environment: ["ETCDCTL_API": "3"])
       defer { observer.stop() }
       #expect(try await offPool { observer.waitForOutput(containing: "alice", timeout: 20) }, "\(observer.output)")
+      await observer.stopped()
+      await candidate.stopped()
     }
   }
 }

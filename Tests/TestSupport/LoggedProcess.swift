@@ -28,6 +28,13 @@ public final class LoggedProcess: @unchecked Sendable {
     return false
   }
 
+  /// `stop(grace:)` on a thread of its own: an async test must use this while an in-process server is serving the
+  /// process, whose exit may need that server (etcdctl lock and elect release on SIGTERM), or the wait holds a pool
+  /// thread the server needs.
+  public func stopped(grace: Double = 10) async {
+    _ = try? await offPool { self.stop(grace: grace) }
+  }
+
   /// SIGTERM, then SIGKILL after `grace` seconds; waits for the exit. Idempotent.
   public func stop(grace: Double = 10) {
     guard process.isRunning else { return }
