@@ -134,6 +134,9 @@ public final class EtcdServer: Sendable {
     return (s.leader, s.term, s.appliedIndex, s.committedIndex)
   }
 
+  /// Whether this member knows a leader (etcd's has_leader; /health and grpc.health.v1 report it).
+  public var hasLeader: Bool { loop.current.leader != 0 }
+
   /// Leader changes seen and proposals failed since start, and proposals pending now.
   public var statistics: ServerStatistics { loop.statistics }
 
@@ -158,7 +161,13 @@ public final class EtcdServer: Sendable {
 
   /// Proposes a client request from `caller`: its identity (or etcd's empty one) goes into the entry's header.
   func propose(_ request: RaftRequest, caller: Caller) async throws(ServerError) -> AppliedResponse {
-    try await propose(request, as: try identity(of: caller) ?? AuthInfo(username: "", revision: 0))
+    try await propose(request, as: try headerIdentity(of: caller))
+  }
+
+  /// The identity etcd puts into a client request's header: `caller`'s, or etcd's empty one (no user, auth revision
+  /// 0) while auth is off or when it brought no credentials.
+  func headerIdentity(of caller: Caller) throws(ServerError) -> AuthInfo {
+    try identity(of: caller) ?? AuthInfo(username: "", revision: 0)
   }
 
   /// The identity behind `caller`'s credentials: nil while auth is off or when it brought none; "invalid auth

@@ -55,15 +55,15 @@ struct GatewayStatus: Sendable, Equatable {
 
   /// `{"error":...,"message":...,"code":N}`: grpc-gateway's error body (etcd 3.4 has no `details`).
   var body: String {
-    let text = GatewayCoding.quoted(message)
+    let text = jsonStringLiteral(message, escapingHTML: true)
     return "{\"error\":\(text),\"message\":\(text),\"code\":\(code)}"
   }
 
   /// The line a stream ends with when the call fails after it began.
   var streamLine: String {
     let status = httpStatus
-    return "{\"error\":{\"grpc_code\":\(code),\"http_code\":\(status.code),\"message\":\(GatewayCoding.quoted(message)),"
-      + "\"http_status\":\(GatewayCoding.quoted(httpStatusText))}}"
+    return "{\"error\":{\"grpc_code\":\(code),\"http_code\":\(status.code),\"message\":\(jsonStringLiteral(message, escapingHTML: true)),"
+      + "\"http_status\":\(jsonStringLiteral(httpStatusText, escapingHTML: true))}}"
   }
 }
 
@@ -206,28 +206,6 @@ enum GatewayCoding {
       true
     default: false
     }
-  }
-
-  /// `text` as a JSON string as Go writes it (HTML characters escaped).
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "<": out += "\\u003c"
-      case ">": out += "\\u003e"
-      case "&": out += "\\u0026"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
   }
 }
 

@@ -20,14 +20,16 @@ extension JSONGateway {
       case .refused(let status): return GatewayCoding.refusal(status)
       case .message(let decoded): requests = decoded
       }
-      let calls = GatewayCalls(server: server, request: request)
+      let caller = Caller(gatewayRequest: request)
       return Self.streamed { writer in
-        let stream = calls.openWatch()
+        let stream = server.openWatchStream()
         defer { stream.close() }
         for message in requests {
-          if let refused = calls.apply(message, to: stream) { try await writer.write(Self.resultLine(refused)) }
+          if let refused = server.apply(message, to: stream, caller: caller) {
+            try await writer.write(Self.resultLine(refused))
+          }
         }
-        for await answer in stream { try await writer.write(Self.resultLine(calls.watchResponse(answer))) }
+        for await answer in stream { try await writer.write(Self.resultLine(server.watchResponse(answer))) }
       }
     }
   }
@@ -41,11 +43,11 @@ extension JSONGateway {
       case .refused(let status): return GatewayCoding.refusal(status)
       case .message(let decoded): requests = decoded
       }
-      let calls = GatewayCalls(server: server, request: request)
+      let caller = Caller(gatewayRequest: request)
       return Self.streamed { writer in
         for message in requests {
           do {
-            try await writer.write(Self.resultLine(try calls.leaseKeepAlive(message)))
+            try await writer.write(Self.resultLine(try server.leaseKeepAlive(message, caller: caller)))
           } catch let error as ServerError {
             try await writer.write(Self.errorLine(GatewayStatus(error)))
             return
@@ -59,28 +61,15 @@ extension JSONGateway {
   func snapshot() -> HTTPHandler {
     let server = self.server
     return { request in
-      if case .refused(let status) = Self.decodeUnary(Etcdserverpb_SnapshotRequest.self, request.body) {
+      if case .refused(let status) = GatewayCoding.decode(Etcdserverpb_SnapshotRequest.self, from: request.body) {
         return GatewayCoding.refusal(status)
       }
-      let calls = GatewayCalls(server: server, request: request)
+      let caller = Caller(gatewayRequest: request)
       return Self.streamed { writer in
-        let stream: SnapshotStream
-        do throws(ServerError) { stream = try calls.openSnapshot() } catch {
+        do {
+          try await server.snapshot(caller: caller) { try await writer.write(Self.resultLine($0)) }
+        } catch let error as ServerError {
           try await writer.write(Self.errorLine(GatewayStatus(error)))
-          return
-        }
-        defer { stream.close() }
-        while !Task.isCancelled {
-          let chunk: [UInt8]?
-          do throws(MVCCError) { chunk = try stream.nextChunk() } catch {
-            try await writer.write(Self.errorLine(GatewayStatus(ServerError.store(error))))
-            return
-          }
-          guard let chunk else { return }
-          var message = Etcdserverpb_SnapshotResponse()
-          message.blob = Data(chunk)
-          message.remainingBytes = UInt64(max(0, stream.remainingBytes))
-          try await writer.write(Self.resultLine(message))
         }
       }
     }
@@ -91,14 +80,14 @@ extension JSONGateway {
     let server = self.server
     return { request in
       let message: V3electionpb_LeaderRequest
-      switch Self.decodeUnary(V3electionpb_LeaderRequest.self, request.body) {
+      switch GatewayCoding.decode(V3electionpb_LeaderRequest.self, from: request.body) {
       case .refused(let status): return GatewayCoding.refusal(status)
       case .message(let decoded): message = decoded
       }
-      let calls = GatewayCalls(server: server, request: request)
+      let caller = Caller(gatewayRequest: request)
       return Self.streamed { writer in
         do {
-          try await calls.observe(message) { try await writer.write(Self.resultLine($0)) }
+          try await server.observe(message, caller: caller) { try await writer.write(Self.resultLine($0)) }
         } catch let error as ServerError {
           try await writer.write(Self.errorLine(GatewayStatus(error)))
         }

@@ -16,8 +16,8 @@ extension HTTPRouter {
   ///     form is larger is refused as etcd's gRPC server refuses it (429, ResourceExhausted).
   public mutating func addJSONGateway(
     server: EtcdServer,
-    maxReceiveMessageBytes: Int = ClientListenerConfiguration.defaultMaxRequestBytes
-      + ClientListenerConfiguration.grpcOverheadBytes
+    maxReceiveMessageBytes: Int = ClientListenerConfiguration.maxReceiveMessageBytes(
+      maxRequestBytes: ClientListenerConfiguration.defaultMaxRequestBytes)
   ) {
     let gateway = JSONGateway(server: server, maxReceiveMessageBytes: maxReceiveMessageBytes)
     let otherMethods = ["GET", "HEAD", "PUT", "DELETE", "PATCH"]
@@ -50,36 +50,38 @@ struct JSONGateway: Sendable {
   /// answers, so HashKV is unreachable and its own path is a 404, as with the real etcd.)
   func routes() -> [(String, HTTPHandler)] {
     var table: [(String, HTTPHandler)] = [
-      ("/kv/range", unary { try await $0.range($1) }),
-      ("/kv/put", unary { try await $0.put($1) }),
-      ("/kv/deleterange", unary { try await $0.deleteRange($1) }),
-      ("/kv/txn", unary { try await $0.txn($1) }),
-      ("/kv/compaction", unary { try await $0.compact($1) }),
+      ("/kv/range", unary { try await $0.range($1, caller: $2) }),
+      ("/kv/put", unary { try await $0.put($1, caller: $2) }),
+      ("/kv/deleterange", unary { try await $0.deleteRange($1, caller: $2) }),
+      ("/kv/txn", unary { try await $0.txn($1, caller: $2) }),
+      ("/kv/compaction", unary { try await $0.compact($1, caller: $2) }),
       ("/watch", watch()),
-      ("/lease/grant", unary { try await $0.leaseGrant($1) }),
+      ("/lease/grant", unary { try await $0.leaseGrant($1, caller: $2) }),
       ("/lease/keepalive", leaseKeepAlive()),
-      ("/cluster/member/list", unary { try await $0.memberList($1) }),
+      ("/cluster/member/list", unary { (member, _: Etcdserverpb_MemberListRequest, _) in member.memberList() }),
       ("/cluster/member/add", refusing(Etcdserverpb_MemberAddRequest.self, Self.membershipRefusal)),
       ("/cluster/member/remove", refusing(Etcdserverpb_MemberRemoveRequest.self, Self.membershipRefusal)),
       ("/cluster/member/update", refusing(Etcdserverpb_MemberUpdateRequest.self, Self.membershipRefusal)),
       ("/cluster/member/promote", refusing(Etcdserverpb_MemberPromoteRequest.self, Self.membershipRefusal)),
-      ("/maintenance/alarm", unary { try await $0.alarm($1) }),
-      ("/maintenance/status", unary { try await $0.status($1) }),
-      ("/maintenance/defragment", unary { try await $0.defragment($1) }),
-      ("/maintenance/hash", unary { try await $0.hash($1) }),
+      ("/maintenance/alarm", unary { try await $0.alarm($1, caller: $2) }),
+      ("/maintenance/status", unary { (member, _: Etcdserverpb_StatusRequest, caller) in try member.status(caller: caller) }),
+      ("/maintenance/defragment", unary { (member, _: Etcdserverpb_DefragmentRequest, caller) in
+        try member.defragment(caller: caller)
+      }),
+      ("/maintenance/hash", unary { (member, _: Etcdserverpb_HashRequest, caller) in try member.hash(caller: caller) }),
       ("/maintenance/snapshot", snapshot()),
-      ("/maintenance/transfer-leadership", moveLeader()),
-      ("/election/campaign", unary { try await $0.campaign($1) }),
-      ("/election/proclaim", unary { try await $0.proclaim($1) }),
-      ("/election/leader", unary { try await $0.leader($1) }),
+      ("/maintenance/transfer-leadership", unary { try $0.moveLeader($1, caller: $2) }),
+      ("/election/campaign", unary { try await $0.campaign($1, caller: $2) }),
+      ("/election/proclaim", unary { try await $0.proclaim($1, caller: $2) }),
+      ("/election/leader", unary { try await $0.leader($1, caller: $2) }),
       ("/election/observe", observe()),
-      ("/election/resign", unary { try await $0.resign($1) }),
-      ("/lock/lock", unary { try await $0.lock($1) }),
-      ("/lock/unlock", unary { try await $0.unlock($1) }),
+      ("/election/resign", unary { try await $0.resign($1, caller: $2) }),
+      ("/lock/lock", unary { try await $0.lock($1, caller: $2) }),
+      ("/lock/unlock", unary { try await $0.unlock($1, caller: $2) }),
     ]
-    let revoke = unary { try await $0.leaseRevoke($1) }
-    let timeToLive = unary { try await $0.leaseTimeToLive($1) }
-    let leases = unary { try await $0.leaseLeases($1) }
+    let revoke = unary { try await $0.leaseRevoke($1, caller: $2) }
+    let timeToLive = unary { try $0.leaseTimeToLive($1, caller: $2) }
+    let leases = unary { (member, _: Etcdserverpb_LeaseLeasesRequest, caller) in member.leaseLeases(caller: caller) }
     for root in ["/lease", "/kv/lease"] {
       table += [(root + "/revoke", revoke), (root + "/timetolive", timeToLive), (root + "/leases", leases)]
     }
@@ -90,22 +92,22 @@ struct JSONGateway: Sendable {
   /// The Auth service's routes.
   private func authRoutes() -> [(String, HTTPHandler)] {
     [
-      ("/auth/enable", unary { try await $0.server.authEnable($1, caller: $0.caller) }),
-      ("/auth/disable", unary { try await $0.server.authDisable($1, caller: $0.caller) }),
-      ("/auth/authenticate", unary { try await $0.server.authenticate($1, caller: $0.caller) }),
-      ("/auth/user/add", unary { try await $0.server.userAdd($1, caller: $0.caller) }),
-      ("/auth/user/get", unary { try await $0.server.userGet($1, caller: $0.caller) }),
-      ("/auth/user/list", unary { try await $0.server.userList($1, caller: $0.caller) }),
-      ("/auth/user/delete", unary { try await $0.server.userDelete($1, caller: $0.caller) }),
-      ("/auth/user/changepw", unary { try await $0.server.userChangePassword($1, caller: $0.caller) }),
-      ("/auth/user/grant", unary { try await $0.server.userGrantRole($1, caller: $0.caller) }),
-      ("/auth/user/revoke", unary { try await $0.server.userRevokeRole($1, caller: $0.caller) }),
-      ("/auth/role/add", unary { try await $0.server.roleAdd($1, caller: $0.caller) }),
-      ("/auth/role/get", unary { try await $0.server.roleGet($1, caller: $0.caller) }),
-      ("/auth/role/list", unary { try await $0.server.roleList($1, caller: $0.caller) }),
-      ("/auth/role/delete", unary { try await $0.server.roleDelete($1, caller: $0.caller) }),
-      ("/auth/role/grant", unary { try await $0.server.roleGrantPermission($1, caller: $0.caller) }),
-      ("/auth/role/revoke", unary { try await $0.server.roleRevokePermission($1, caller: $0.caller) }),
+      ("/auth/enable", unary { try await $0.authEnable($1, caller: $2) }),
+      ("/auth/disable", unary { try await $0.authDisable($1, caller: $2) }),
+      ("/auth/authenticate", unary { try await $0.authenticate($1, caller: $2) }),
+      ("/auth/user/add", unary { try await $0.userAdd($1, caller: $2) }),
+      ("/auth/user/get", unary { try await $0.userGet($1, caller: $2) }),
+      ("/auth/user/list", unary { try await $0.userList($1, caller: $2) }),
+      ("/auth/user/delete", unary { try await $0.userDelete($1, caller: $2) }),
+      ("/auth/user/changepw", unary { try await $0.userChangePassword($1, caller: $2) }),
+      ("/auth/user/grant", unary { try await $0.userGrantRole($1, caller: $2) }),
+      ("/auth/user/revoke", unary { try await $0.userRevokeRole($1, caller: $2) }),
+      ("/auth/role/add", unary { try await $0.roleAdd($1, caller: $2) }),
+      ("/auth/role/get", unary { try await $0.roleGet($1, caller: $2) }),
+      ("/auth/role/list", unary { try await $0.roleList($1, caller: $2) }),
+      ("/auth/role/delete", unary { try await $0.roleDelete($1, caller: $2) }),
+      ("/auth/role/grant", unary { try await $0.roleGrantPermission($1, caller: $2) }),
+      ("/auth/role/revoke", unary { try await $0.roleRevokePermission($1, caller: $2) }),
     ]
   }
 
@@ -115,15 +117,16 @@ struct JSONGateway: Sendable {
 
   // MARK: Unary calls
 
-  /// A unary route: decode the body as `Request`, call the member, encode its answer or its refusal.
+  /// A unary route: decode the body as `Request`, call the member with the request's caller, encode its answer or
+  /// its refusal.
   func unary<Request: SwiftProtobuf.Message, Answer: SwiftProtobuf.Message>(
-    _ call: @escaping @Sendable (GatewayCalls, Request) async throws -> Answer
+    _ call: @escaping @Sendable (EtcdServer, Request, Caller) async throws -> Answer
   ) -> HTTPHandler {
     let server = self.server
     let limit = maxReceiveMessageBytes
     return { request in
       let message: Request
-      switch Self.decodeUnary(Request.self, request.body) {
+      switch GatewayCoding.decode(Request.self, from: request.body) {
       case .refused(let status): return GatewayCoding.refusal(status)
       case .message(let decoded): message = decoded
       }
@@ -131,7 +134,7 @@ struct JSONGateway: Sendable {
         return GatewayCoding.failure(oversize)
       }
       do {
-        return GatewayCoding.response(try await call(GatewayCalls(server: server, request: request), message))
+        return GatewayCoding.response(try await call(server, message, Caller(gatewayRequest: request)))
       } catch let error as ServerError {
         return GatewayCoding.failure(GatewayStatus(error))
       } catch {
@@ -144,30 +147,11 @@ struct JSONGateway: Sendable {
   /// the decoding error first).
   func refusing<Request: SwiftProtobuf.Message>(_: Request.Type, _ status: GatewayStatus) -> HTTPHandler {
     { request in
-      if case .refused(let refusal) = Self.decodeUnary(Request.self, request.body) {
+      if case .refused(let refusal) = GatewayCoding.decode(Request.self, from: request.body) {
         return GatewayCoding.refusal(refusal)
       }
       return GatewayCoding.failure(status)
     }
-  }
-
-  private func moveLeader() -> HTTPHandler {
-    let server = self.server
-    return { request in
-      switch Self.decodeUnary(Etcdserverpb_MoveLeaderRequest.self, request.body) {
-      case .refused(let status): return GatewayCoding.refusal(status)
-      case .message(let message):
-        guard let answer = GatewayCalls(server: server, request: request).moveLeader(message) else {
-          return GatewayCoding.failure(GatewayStatus(
-            code: StatusCode.failedPrecondition.rawValue, message: "etcdserver: bad leader transferee"))
-        }
-        return GatewayCoding.response(answer)
-      }
-    }
-  }
-
-  static func decodeUnary<M: SwiftProtobuf.Message>(_: M.Type, _ body: [UInt8]) -> Decoded<M> {
-    GatewayCoding.decode(M.self, from: body)
   }
 
   /// etcd's gRPC server refuses a message over its receive limit. A protobuf is never larger than the JSON it came
@@ -179,5 +163,14 @@ struct JSONGateway: Sendable {
     return GatewayStatus(
       code: GatewayStatus.resourceExhausted,
       message: "grpc: received message larger than max (\(bytes.count) vs. \(limit))")
+  }
+}
+
+extension Caller {
+  /// The caller of a gateway request: the `Authorization` header's token, marked as proxied by the gateway (etcd
+  /// never takes a TLS common name as the user of those).
+  init(gatewayRequest request: HTTPRequest) {
+    let token = request.headers.first(name: "Authorization")
+    self.init(token: token.flatMap { $0.isEmpty ? nil : $0 }, viaGateway: true)
   }
 }

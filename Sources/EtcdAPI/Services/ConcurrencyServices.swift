@@ -78,7 +78,7 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     -> Grpc_Health_V1_HealthCheckResponse
   {
     var response = Grpc_Health_V1_HealthCheckResponse()
-    response.status = server.raftStatus.leader != 0 ? .serving : .notServing
+    response.status = server.hasLeader ? .serving : .notServing
     return response
   }
 

@@ -43,47 +43,30 @@ public struct MaintenanceService: Etcdserverpb_Maintenance.ServiceProtocol {
     try await unary(request) { (r, caller) throws(ServerError) in try server.hashKV(r, caller: caller) }
   }
 
-  /// Streams a consistent copy of the database in 32 KiB chunks; the last chunk ends with the SHA-256 of the
-  /// bytes before it (as etcd's snapshot stream, which `etcdctl snapshot save` verifies).
+  /// Streams a consistent copy of the database in 32 KiB chunks, then its SHA-256 (`EtcdServer.snapshot`), each
+  /// message with the member's header.
   public func snapshot(request: ServerRequest<Etcdserverpb_SnapshotRequest>, context: ServerContext) async throws
     -> StreamingServerResponse<Etcdserverpb_SnapshotResponse>
   {
-    try await serving { () throws(ServerError) in try server.requireAdmin(Caller(metadata: request.metadata)) }
+    let caller = Caller(metadata: request.metadata)
     return StreamingServerResponse { [server] response in
-      let stream: SnapshotStream
-      do throws(MVCCError) { stream = try server.store.snapshot(in: NSTemporaryDirectory()) } catch {
-        throw ServerError.store(error).rpcError
-      }
-      defer { stream.close() }
       let header = server.header(revision: server.store.currentRevision)
-      while true {
-        let chunk: [UInt8]?
-        do throws(MVCCError) { chunk = try stream.nextChunk() } catch { throw ServerError.store(error).rpcError }
-        guard let chunk else { break }
-        var message = Etcdserverpb_SnapshotResponse()
-        message.header = header
-        message.blob = Data(chunk)
-        message.remainingBytes = UInt64(max(0, stream.remainingBytes))
-        try await response.write(message)
+      do {
+        try await server.snapshot(caller: caller) { message in
+          var message = message
+          message.header = header
+          try await response.write(message)
+        }
+      } catch let error as ServerError {
+        throw error.rpcError
       }
-      // etcd's last message: the SHA-256 of the bytes sent, which etcdctl checks and keeps as the file's trailer.
-      var trailer = Etcdserverpb_SnapshotResponse()
-      trailer.header = header
-      trailer.blob = Data(stream.trailer ?? [])
-      try await response.write(trailer)
       return [:]
     }
   }
 
-  /// MoveLeader: in a one-member cluster the only valid transferee is the leader itself.
   public func moveLeader(request: ServerRequest<Etcdserverpb_MoveLeaderRequest>, context: ServerContext) async throws
     -> ServerResponse<Etcdserverpb_MoveLeaderResponse>
   {
-    guard request.message.targetID == server.memberID else {
-      throw RPCError(code: .failedPrecondition, message: "etcdserver: bad leader transferee")
-    }
-    var answer = Etcdserverpb_MoveLeaderResponse()
-    answer.header = server.header(revision: server.store.currentRevision)
-    return ServerResponse(message: answer)
+    try await unary(request) { (r, caller) throws(ServerError) in try server.moveLeader(r, caller: caller) }
   }
 }

@@ -19,22 +19,12 @@ public struct WatchService: Etcdserverpb_Watch.ServiceProtocol {
     let caller = Caller(metadata: request.metadata)
     return StreamingServerResponse { [server] writer in
       let response = SerialWriter(writer)
-      let stream = server.watchHub.openStream(maxResponseBytes: server.settings.maxRequestBytes)
+      let stream = server.openWatchStream()
       defer { stream.close() }
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
           for try await message in request.messages {
-            switch message.requestUnion {
-            case .createRequest(let create):
-              if server.isWatchPermitted(create, caller: caller) {
-                stream.create(WatchCreateRequest(create))
-              } else {
-                try await response.write(server.watchPermissionDenied(create))
-              }
-            case .cancelRequest(let cancel): stream.cancel(watchID: cancel.watchID)
-            case .progressRequest: stream.requestProgress()
-            case nil: break
-            }
+            if let refused = server.apply(message, to: stream, caller: caller) { try await response.write(refused) }
           }
           // The client closed its side: etcd ends the call.
           stream.close()

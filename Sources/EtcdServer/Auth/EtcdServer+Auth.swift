@@ -179,7 +179,7 @@ extension EtcdServer {
   private func proposeAuth(_ request: RaftRequest, caller: Caller) async throws(ServerError)
     -> (outcome: AuthApplied, header: Etcdserverpb_ResponseHeader)
   {
-    try await proposeAuth(request, as: try identity(of: caller) ?? AuthInfo(username: "", revision: 0))
+    try await proposeAuth(request, as: try headerIdentity(of: caller))
   }
 
   private func proposeAuth(_ request: RaftRequest, as identity: AuthInfo?) async throws(ServerError)

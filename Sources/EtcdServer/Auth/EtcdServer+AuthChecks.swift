@@ -10,7 +10,7 @@ extension EtcdServer {
   func serialized<T>(
     _ caller: Caller, check: (AuthInfo) throws(AuthError) -> Void, read: () throws(ServerError) -> T
   ) throws(ServerError) -> T {
-    let identity = try identity(of: caller) ?? AuthInfo(username: "", revision: 0)
+    let identity = try headerIdentity(of: caller)
     do { try check(identity) } catch { throw .auth(error) }
     let result = try read()
     if identity.revision != 0 && identity.revision != auth.revision { throw .auth(.authOldRevision) }

@@ -1,9 +1,8 @@
-// JSON string literals for the few JSON texts the server writes by hand (log lines, JWT claims).
+// JSON string literals for the few JSON texts written by hand (log lines, JWT claims, the gateway's error bodies).
 
-import Foundation
-
-/// `text` as a JSON string literal, quotes included.
-func jsonStringLiteral(_ text: String) -> String {
+/// `text` as a JSON string literal, quotes included. `escapingHTML` also writes `<`, `>` and `&` as `\u003c`,
+/// `\u003e` and `\u0026`, as Go's encoding/json does (the JSON gateway's error bodies).
+public func jsonStringLiteral(_ text: String, escapingHTML: Bool = false) -> String {
   var out = "\""
   for scalar in text.unicodeScalars {
     switch scalar {
@@ -12,7 +11,10 @@ func jsonStringLiteral(_ text: String) -> String {
     case "\n": out += "\\n"
     case "\r": out += "\\r"
     case "\t": out += "\\t"
-    case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+    case "<" where escapingHTML: out += "\\u003c"
+    case ">" where escapingHTML: out += "\\u003e"
+    case "&" where escapingHTML: out += "\\u0026"
+    case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
     default: out.unicodeScalars.append(scalar)
     }
   }

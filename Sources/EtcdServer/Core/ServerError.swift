@@ -29,6 +29,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
   case election(String)
   /// A malformed request refused before it reaches the member, with etcd's text ("etcdserver: key is not provided").
   case invalidRequest(String)
+  /// MoveLeader to a member that cannot take over (etcd: "etcdserver: bad leader transferee").
+  case badLeaderTransferee
   /// An auth refusal (etcd's text: "etcdserver: permission denied", "etcdserver: invalid auth token", ...).
   case auth(AuthError)
 
@@ -53,6 +55,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .canceled: return .canceled
     case .election: return .unknown
     case .invalidRequest: return .invalidArgument
+    case .badLeaderTransferee: return .failedPrecondition
     case .auth(let error): return error.code
     }
   }
@@ -77,6 +80,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .storage(let why): return why
     case .canceled: return "context canceled"
     case .election(let text), .invalidRequest(let text): return text
+    case .badLeaderTransferee: return "etcdserver: bad leader transferee"
     case .auth(let error): return error.description
     }
   }

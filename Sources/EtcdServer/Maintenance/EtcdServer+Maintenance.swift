@@ -2,6 +2,7 @@
 
 import BuildInfo
 import EtcdProto
+import Foundation
 import MVCC
 
 extension EtcdServer {
@@ -65,6 +66,40 @@ extension EtcdServer {
     response.header = header(revision: result.currentRevision)
     response.hash = result.hash
     response.compactRevision = result.compactRevision == 0 ? -1 : result.compactRevision
+    return response
+  }
+
+  /// Maintenance.Snapshot: a consistent copy of the database, handed to `send` in 32 KiB chunks, then etcd's last
+  /// message: the SHA-256 of the bytes sent (which etcdctl checks and keeps as the file's trailer). Root only while
+  /// auth is on. Throws `ServerError` for the member's refusals and failures, and whatever `send` throws.
+  public func snapshot(caller: Caller, send: (Etcdserverpb_SnapshotResponse) async throws -> Void) async throws {
+    try requireAdmin(caller)
+    let stream: SnapshotStream
+    do throws(MVCCError) { stream = try store.snapshot(in: NSTemporaryDirectory()) } catch { throw ServerError.store(error) }
+    defer { stream.close() }
+    while true {
+      try Task.checkCancellation()
+      let chunk: [UInt8]?
+      do throws(MVCCError) { chunk = try stream.nextChunk() } catch { throw ServerError.store(error) }
+      guard let chunk else { break }
+      var message = Etcdserverpb_SnapshotResponse()
+      message.blob = Data(chunk)
+      message.remainingBytes = UInt64(max(0, stream.remainingBytes))
+      try await send(message)
+    }
+    var trailer = Etcdserverpb_SnapshotResponse()
+    trailer.blob = Data(stream.trailer ?? [])
+    try await send(trailer)
+  }
+
+  /// Maintenance.MoveLeader: in a one-member cluster the only valid transferee is the leader itself (etcd 3.4
+  /// checks no permission here).
+  public func moveLeader(_ request: Etcdserverpb_MoveLeaderRequest, caller: Caller) throws(ServerError)
+    -> Etcdserverpb_MoveLeaderResponse
+  {
+    guard request.targetID == memberID else { throw .badLeaderTransferee }
+    var response = Etcdserverpb_MoveLeaderResponse()
+    response.header = header(revision: store.currentRevision)
     return response
   }
 
