@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// File operations with exact permission bits and crash-safe replacement.
-enum SecureFiles {
+package enum SecureFiles {
   /// Mode of private keys.
   static let secretMode: mode_t = 0o600
   /// Mode of certificates.
@@ -20,7 +20,7 @@ enum SecureFiles {
 
   /// Writes `contents` to `path` so that readers see the old file or the whole new one, never a torn one:
   /// a temp file in the same folder with `mode`, fsync, rename over `path`, fsync of the folder.
-  static func writeAtomically(_ contents: String, to path: String, mode: mode_t) throws {
+  package static func writeAtomically(_ contents: String, to path: String, mode: mode_t) throws {
     let directory = (path as NSString).deletingLastPathComponent
     let name = (path as NSString).lastPathComponent
     let temp = "\(directory)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"

@@ -6,7 +6,8 @@ extension HTTPRouter {
   /// The cluster version /version reports until the cluster has decided one.
   public static let undecidedClusterVersion = "not_decided"
 
-  /// Adds GET /version, GET /health, GET /livez and /readyz (when `probes`), and /metrics (when `metrics` is given).
+  /// Adds GET /version, GET /health, GET /livez and /readyz (when `probes`), and /metrics (when `metrics` is given;
+  /// `beforeScrape` runs first, to set the gauges read from elsewhere).
   /// - Parameters:
   ///   - clusterVersion: The cluster version (`3.4.0`), nil while undecided.
   ///   - healthy: Whether the member is healthy (has a leader, no NOSPACE alarm...): 200 `{"health":"true"}`,
@@ -18,6 +19,7 @@ extension HTTPRouter {
     healthy: @escaping @Sendable () async -> Bool,
     ready: (@Sendable () async -> Bool)? = nil,
     metrics: MetricsRegistry? = nil,
+    beforeScrape: (@Sendable () -> Void)? = nil,
     probes: Bool = true
   ) {
     add(["GET"], exact: "/version") { _ in
@@ -37,7 +39,11 @@ extension HTTPRouter {
     }
     if let metrics {
       // Prometheus' handler answers any method.
-      add(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"], exact: "/metrics", metrics.httpHandler())
+      let scrape = metrics.httpHandler()
+      add(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"], exact: "/metrics") { request in
+        beforeScrape?()
+        return await scrape(request)
+      }
     }
   }
 

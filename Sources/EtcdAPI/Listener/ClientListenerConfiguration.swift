@@ -31,7 +31,10 @@ public struct ClientListenerConfiguration: Sendable {
   }
 
   /// The gRPC server's maximum receive message size (etcd 3.4: `MaxCallRecvMsgSize`).
-  public var maxReceiveMessageBytes: Int { maxRequestBytes + Self.grpcOverheadBytes }
+  public var maxReceiveMessageBytes: Int { Self.maxReceiveMessageBytes(maxRequestBytes: maxRequestBytes) }
+
+  /// The gRPC receive limit for `--max-request-bytes` (the JSON gateway refuses larger messages as gRPC does).
+  public static func maxReceiveMessageBytes(maxRequestBytes: Int) -> Int { maxRequestBytes + grpcOverheadBytes }
 
   /// The HTTP/1.1 body limit in effect.
   public var effectiveMaxHTTPBodyBytes: Int { maxHTTPBodyBytes ?? 2 * maxReceiveMessageBytes }

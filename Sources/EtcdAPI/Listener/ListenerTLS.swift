@@ -50,8 +50,8 @@ public struct ListenerTLS: Sendable, Hashable {
           if host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) { ips.append(host) } else { names.append(host) }
         }
         let issued = try ca.issue(CertificateRequest(profile: .server, commonName: commonName, dnsNames: names, ipAddresses: ips))
-        try writeFile(issued.privateKeyPEM, to: keyPath, mode: 0o600)
-        try writeFile(issued.certificatePEM + ca.certificatePEM, to: certPath, mode: 0o644)
+        try SecureFiles.writeAtomically(issued.privateKeyPEM, to: keyPath, mode: 0o600)
+        try SecureFiles.writeAtomically(issued.certificatePEM + ca.certificatePEM, to: certPath, mode: 0o644)
       } catch let error as EtcdAPIError {
         throw error
       } catch {
@@ -59,16 +59,6 @@ public struct ListenerTLS: Sendable, Hashable {
       }
     }
     return ListenerTLS(certFile: certPath, keyFile: keyPath, cipherSuites: cipherSuites)
-  }
-
-  private static func writeFile(_ text: String, to path: String, mode: Int) throws {
-    let temporary = path + ".tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-      throw EtcdAPIError.tlsFile(path: path, role: "auto-tls", message: "cannot write the file")
-    }
-    guard rename(temporary, path) == 0 else {
-      throw EtcdAPIError.tlsFile(path: path, role: "auto-tls", message: "cannot rename \(temporary) into place")
-    }
   }
 
   /// Builds the server TLS context. Throws ``EtcdAPIError`` naming the file or cipher suite at fault.

@@ -92,6 +92,26 @@ public struct EtcdMetrics: Sendable {
 }
 
 extension EtcdMetrics {
+  /// Sets the series a scrape reports from `server`'s current state (its gauges and the counters it keeps).
+  public func refresh(from server: EtcdServer) {
+    let raft = server.raftStatus
+    hasLeader.set(raft.leader != 0 ? 1 : 0)
+    isLeader.set(raft.leader == server.memberID ? 1 : 0)
+    proposalsCommitted.set(Double(raft.committed))
+    proposalsApplied.set(Double(raft.applied))
+    let statistics = server.statistics
+    proposalsPending.set(statistics.proposalsPending)
+    leaderChangesSeen.advance(to: statistics.leaderChanges)
+    proposalsFailed.advance(to: statistics.proposalsFailed)
+    if let status = try? server.store.status() {
+      dbTotalSize.set(Double(status.dbSize))
+      dbTotalSizeInUse.set(Double(status.dbSizeInUse))
+    }
+    let watchers = server.watchHub.statistics
+    watcherTotal.set(watchers.synced + watchers.unsynced + watchers.victims)
+    slowWatcherTotal.set(watchers.unsynced + watchers.victims)
+  }
+
   /// The member's latency hooks, feeding the WAL fsync and backend commit histograms.
   public var serverObservers: ServerObservers {
     let fsync = walFsyncDuration

@@ -92,7 +92,10 @@ public enum ServerRunner {
     }
     SystemdNotify.send("READY=1")
     await waitForTermination(log: log)
-    for listener in listeners { await listener.stop(gracePeriod: .seconds(5)) }
+    // All listeners stop accepting at once and share one grace period for their in-flight calls.
+    await withTaskGroup(of: Void.self) { group in
+      for listener in listeners { group.addTask { await listener.stop(gracePeriod: .seconds(5)) } }
+    }
     server.stop()
     log.info("stopped member", ["name": configuration.name])
     return 0
@@ -106,20 +109,20 @@ public enum ServerRunner {
       ClusterService(server: server), MaintenanceService(server: server), LockService(server: server),
       ElectionService(server: server), HealthService(server: server), AuthService(server: server),
     ]
+    let tls = try tls(configuration)
+    let maxRequestBytes = Int(clamping: configuration.maxRequestBytes)
     var router = HTTPRouter()
     router.addBuiltinRoutes(
-      healthy: { server.raftStatus.leader != 0 && server.store.alarms().isEmpty }, probes: true)
-    router.add(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"], exact: "/metrics") { request in
-      refresh(metrics, from: server)
-      return await metrics.registry.httpHandler()(request)
-    }
-    router.addJSONGateway(server: server, maxReceiveMessageBytes: Int(clamping: configuration.maxRequestBytes) + ClientListenerConfiguration.grpcOverheadBytes)
+      healthy: { server.hasLeader && server.store.alarms().isEmpty }, metrics: metrics.registry,
+      beforeScrape: { metrics.refresh(from: server) }, probes: true)
+    router.addJSONGateway(
+      server: server,
+      maxReceiveMessageBytes: ClientListenerConfiguration.maxReceiveMessageBytes(maxRequestBytes: maxRequestBytes))
     let http = router
     var started: [ClientListener] = []
     for url in configuration.listenClientURLs {
-      var listenerConfiguration = ClientListenerConfiguration(
-        url: try ListenURL(parsing: url.description), tls: try tls(configuration, for: url.host))
-      listenerConfiguration.maxRequestBytes = Int(clamping: configuration.maxRequestBytes)
+      var listenerConfiguration = ClientListenerConfiguration(url: try ListenURL(parsing: url.description), tls: tls)
+      listenerConfiguration.maxRequestBytes = maxRequestBytes
       listenerConfiguration.keepaliveMinTime = configuration.grpcKeepaliveMinTime
       listenerConfiguration.keepaliveInterval = configuration.grpcKeepaliveInterval
       listenerConfiguration.keepaliveTimeout = configuration.grpcKeepaliveTimeout
@@ -138,8 +141,8 @@ public enum ServerRunner {
     return started
   }
 
-  /// The client TLS for a listener: the configured files, or a self-signed certificate with --auto-tls.
-  private static func tls(_ configuration: ServerConfiguration, for host: String) throws -> ListenerTLS? {
+  /// The client listeners' TLS: the configured files, or a self-signed certificate with --auto-tls.
+  private static func tls(_ configuration: ServerConfiguration) throws -> ListenerTLS? {
     let settings = configuration.clientTLS
     if !settings.isEmpty {
       return ListenerTLS(
@@ -149,32 +152,10 @@ public enum ServerRunner {
     }
     if settings.autoTLS {
       let directory = configuration.dataDir + "/fixtures/client"
-      try FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
       let hosts = Set(configuration.listenClientURLs.map(\.host) + configuration.advertiseClientURLs.map(\.host))
       return try ListenerTLS.selfSigned(directory: directory, hosts: hosts.sorted(), cipherSuites: configuration.cipherSuites)
     }
     return nil
-  }
-
-  /// Sets the gauges a scrape reports from the member's current state.
-  private static func refresh(_ metrics: EtcdMetrics, from server: EtcdServer) {
-    let raft = server.raftStatus
-    metrics.hasLeader.set(raft.leader != 0 ? 1 : 0)
-    metrics.isLeader.set(raft.leader == server.memberID ? 1 : 0)
-    metrics.proposalsCommitted.set(Double(raft.committed))
-    metrics.proposalsApplied.set(Double(raft.applied))
-    let statistics = server.statistics
-    metrics.proposalsPending.set(statistics.proposalsPending)
-    metrics.leaderChangesSeen.advance(to: statistics.leaderChanges)
-    metrics.proposalsFailed.advance(to: statistics.proposalsFailed)
-    if let status = try? server.store.status() {
-      metrics.dbTotalSize.set(Double(status.dbSize))
-      metrics.dbTotalSizeInUse.set(Double(status.dbSizeInUse))
-    }
-    let watchers = server.watchHub.statistics
-    metrics.watcherTotal.set(watchers.synced + watchers.unsynced + watchers.victims)
-    metrics.slowWatcherTotal.set(watchers.unsynced + watchers.victims)
   }
 
   private static func logLevel(_ configuration: ServerConfiguration) -> ServerLog.Level {
