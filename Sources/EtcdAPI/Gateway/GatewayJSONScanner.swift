@@ -17,13 +17,10 @@ struct GatewayJSONScanner {
   private let bytes: [UInt8]
   private var position: Int
 
-  init(_ bytes: [UInt8], from position: Int = 0) {
+  init(_ bytes: [UInt8]) {
     self.bytes = bytes
-    self.position = position
+    position = 0
   }
-
-  /// Index just past the last value read.
-  var offset: Int { position }
 
   /// Reads the next value.
   mutating func next() -> Next {
@@ -77,53 +74,45 @@ struct GatewayJSONScanner {
   }
 
   private mutating func object(depth: Int) -> String? {
-    position += 1
-    skipSpace()
-    guard position < bytes.count else { return Self.unexpectedEOF }
-    if bytes[position] == UInt8(ascii: "}") {
-      position += 1
-      return nil
-    }
-    while true {
-      skipSpace()
-      guard position < bytes.count else { return Self.unexpectedEOF }
-      guard bytes[position] == UInt8(ascii: "\"") else { return invalid("looking for beginning of object key string") }
-      if let failure = string() { return failure }
-      skipSpace()
-      guard position < bytes.count else { return Self.unexpectedEOF }
-      guard bytes[position] == UInt8(ascii: ":") else { return invalid("after object key") }
-      position += 1
-      if let failure = value(depth: depth + 1) { return failure }
-      skipSpace()
-      guard position < bytes.count else { return Self.unexpectedEOF }
-      switch bytes[position] {
-      case UInt8(ascii: ","): position += 1
-      case UInt8(ascii: "}"):
-        position += 1
-        return nil
-      default: return invalid("after object key:value pair")
+    container(close: UInt8(ascii: "}"), after: "after object key:value pair") { scanner in
+      scanner.skipSpace()
+      guard scanner.position < scanner.bytes.count else { return Self.unexpectedEOF }
+      guard scanner.bytes[scanner.position] == UInt8(ascii: "\"") else {
+        return scanner.invalid("looking for beginning of object key string")
       }
+      if let failure = scanner.string() { return failure }
+      scanner.skipSpace()
+      guard scanner.position < scanner.bytes.count else { return Self.unexpectedEOF }
+      guard scanner.bytes[scanner.position] == UInt8(ascii: ":") else { return scanner.invalid("after object key") }
+      scanner.position += 1
+      return scanner.value(depth: depth + 1)
     }
   }
 
   private mutating func array(depth: Int) -> String? {
+    container(close: UInt8(ascii: "]"), after: "after array element") { scanner in scanner.value(depth: depth + 1) }
+  }
+
+  /// An object or array at `position` (its opening byte): `element` reads one member, and `after` is Go's context
+  /// for a byte that is neither `,` nor `close` after one.
+  private mutating func container(close: UInt8, after: String, element: (inout Self) -> String?) -> String? {
     position += 1
     skipSpace()
     guard position < bytes.count else { return Self.unexpectedEOF }
-    if bytes[position] == UInt8(ascii: "]") {
+    if bytes[position] == close {
       position += 1
       return nil
     }
     while true {
-      if let failure = value(depth: depth + 1) { return failure }
+      if let failure = element(&self) { return failure }
       skipSpace()
       guard position < bytes.count else { return Self.unexpectedEOF }
       switch bytes[position] {
       case UInt8(ascii: ","): position += 1
-      case UInt8(ascii: "]"):
+      case close:
         position += 1
         return nil
-      default: return invalid("after array element")
+      default: return invalid(after)
       }
     }
   }

@@ -17,7 +17,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
   private var body: [UInt8] = []
   private var bodySize = 0
   private var inFlight: Task<Void, Never>?
-  private var responding = false
   private var streaming = false
   private var quiescing = false
 
@@ -54,10 +53,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
   private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
     let (path, query) = HTTPRequest.split(target: head.uri)
-    let remote = context.channel.remoteAddress.map { "\($0.ipAddress ?? ""):\($0.port ?? 0)" } ?? ""
     let request = HTTPRequest(
       method: head.method.rawValue, path: path, query: query, headers: head.headers, body: body,
-      peerCommonName: peerCommonName, remoteAddress: remote)
+      peerCommonName: peerCommonName)
     body = []
     let tooLarge = bodySize > maxBodyBytes
     let keepAlive = head.isKeepAlive && !tooLarge
@@ -67,7 +65,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let handler = self.handler
     let loop = context.eventLoop
     let bound = NIOLoopBound((self, context), eventLoop: loop)
-    responding = true
     inFlight = Task {
       let response = tooLarge ? HTTPResponse.bodyTooLarge(size: size, limit: limit) : await handler(request)
       switch response.body {
@@ -129,7 +126,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
   }
 
   private func finish(keepAlive: Bool, trailers: HTTPHeaders? = nil, context: ChannelHandlerContext) {
-    responding = false
     streaming = false
     inFlight = nil
     let close = !keepAlive || quiescing
