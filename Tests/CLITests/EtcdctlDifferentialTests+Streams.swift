@@ -17,6 +17,10 @@ extension EtcdctlDifferentialTests {
     let a = await mine.waitForLines(lines, within: 15), b = await real.waitForLines(lines, within: 15)
     mine.stop()
     real.stop()
+    // Both must have printed what was waited for: two failed runs would otherwise compare equal.
+    for (side, output) in [("swetcd", a), ("etcd", b)] {
+      #expect(output.split(separator: "\n").count >= lines, "\(side) printed fewer than \(lines) lines:\n\(output)")
+    }
     return (pair.ours.normaliser.normalise(a), pair.theirs.normaliser.normalise(b))
   }
 
@@ -66,8 +70,10 @@ extension EtcdctlDifferentialTests {
     // The database size and the Raft index differ by design (SQLite pages; etcd logs two more entries at start-up:
     // docs/compatibility.md): JSON blanks them, the simple and table rows are compared without those columns.
     let (a, b) = try await pair.both(["endpoint", "status", "-w", "simple"])
+    #expect(a.status == 0 && b.status == 0, "swetcd:\n\(a)\netcd:\n\(b)")
     #expect(Self.statusColumns(a.stdout, ",") == Self.statusColumns(b.stdout, ","), "swetcd:\n\(a)\netcd:\n\(b)")
     let (c, d) = try await pair.both(["endpoint", "status", "-w", "table"])
+    #expect(c.status == 0 && d.status == 0, "swetcd:\n\(c)\netcd:\n\(d)")
     #expect(Self.statusColumns(c.stdout, "|") == Self.statusColumns(d.stdout, "|"), "swetcd:\n\(c)\netcd:\n\(d)")
     try await pair.expectSame(["endpoint", "status", "-w", "json"])
     for format in ["simple", "json", "table"] {
@@ -81,7 +87,7 @@ extension EtcdctlDifferentialTests {
     try await pair.expectSame(["endpoint", "hashkv", "-w", "json"])
   }
 
-  @Test func snapshotSaveWritesAFileEtcdctlAccepts() async throws {
+  @Test func snapshotSavePrintsTheSameAndBothFilesCarryTheirSHA256() async throws {
     let pair = try pair
     let mine = try await pair.ours.raw(["snapshot", "save", pair.ours.directory + "/snap.db"])
     let real = try await pair.theirs.raw(["snapshot", "save", pair.theirs.directory + "/snap.db"])
@@ -89,8 +95,16 @@ extension EtcdctlDifferentialTests {
             "swetcd:\n\(mine.stdout)\(mine.stderr)\netcd:\n\(real.stdout)\(real.stderr)")
     #expect(mine.status == 0 && real.status == 0, "swetcd: \(mine.stderr)\netcd: \(real.stderr)")
     #expect(real.stdout == "Snapshot saved at \(pair.theirs.directory)/snap.db\n")
+    // etcdctl verified the stream's SHA-256 and kept it as the file's last 32 bytes: check that on both files.
+    for (side, path) in [("swetcd", pair.ours.directory + "/snap.db"), ("etcd", pair.theirs.directory + "/snap.db")] {
+      let check = try await ChildProcess.runDetached("/usr/bin/python3", [
+        "-c", "import hashlib,sys; d=open(sys.argv[1],'rb').read(); "
+          + "print(len(d) > 32 and hashlib.sha256(d[:-32]).digest() == d[-32:])", path,
+      ])
+      #expect(check.stdout == "True\n", "\(side): \(check)")
+    }
     // `snapshot status` reads the file as a bbolt database; swetcd's is SQLite (docs/compatibility.md), so only
-    // etcd's file can be compared with itself here: the command works and names its revision.
+    // etcd's file is read back here.
     let status = try await Etcdctl.run(["snapshot", "status", pair.theirs.directory + "/snap.db", "-w", "json"])
     #expect(status.status == 0 && status.stdout.contains("\"revision\":"), "\(status)")
   }

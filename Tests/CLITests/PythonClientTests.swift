@@ -3,9 +3,9 @@ import Testing
 import TestSupport
 
 /// Python clients from PyPI against the real `swetcd`: etcd3 (gRPC) does put/get/watch/lease/txn/lock; etcd3gw
-/// (the JSON gateway) is written but waits for the gateway. The venv is made under /tmp once per requirements set and
-/// reused; without PyPI the test fails and says so.
-@Suite(.enabled(if: ChildProcess.which("python3") != nil, "needs python3"))
+/// does put/get/lease/txn through the JSON gateway. The venv is made under /tmp once per requirements set and reused
+/// (the tests run one at a time, so they never build it together); without PyPI the test fails and says so.
+@Suite(.serialized, .enabled(if: ChildProcess.which("python3") != nil, "needs python3"))
 struct PythonClientTests {
   /// etcd3 0.12 needs tenacity 6.x (its lock retries use the old wait signature; 5.x breaks on Python 3.11) and
   /// the pure-Python protobuf (its generated code predates protobuf 4: PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python).

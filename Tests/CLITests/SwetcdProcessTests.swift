@@ -35,11 +35,9 @@ import TestSupport
     #expect(metrics.stdout.contains("\netcd_server_leader_changes_seen_total 1\n"), "\(metrics.stdout.prefix(2000))")
     #expect(metrics.stdout.contains("\netcd_server_proposals_pending 0\n"), "\(metrics.stdout.prefix(2000))")
     kill(server.pid, SIGTERM)
-    let exited = try await offPool { () -> Bool in
-      server.process.waitUntilExit()
-      return true
-    }
-    #expect(exited && server.process.terminationStatus == 0, "\(server.output)")
+    let exited = await eventually(within: 20) { !server.process.isRunning }
+    try #require(exited, "swetcd did not exit within 20 s of SIGTERM: \(server.output)")
+    #expect(server.process.terminationStatus == 0, "\(server.output)")
     #expect(server.output.contains("stopped member"), "\(server.output)")
     // A restart on the same data dir finds the key.
     let again = try ChildProcess.startLogged(ChildProcess.product("swetcd"), flags, logPath: directory + "/swetcd2.log")

@@ -214,7 +214,7 @@ import TestSupport
       return .json("{\"done\":true}")
     }
     let listener = ClientListener(
-      configuration: ClientListenerConfiguration(url: try ListenURL(parsing: "http://127.0.0.1:0")),
+      configuration: ClientListenerConfiguration(url: try ListenURL(parsing: "http://127.0.0.1:\(freeTCPPort())")),
       services: [], http: router.respond(to:))
     let bound = try await listener.start()
     async let response = RawHTTPConnection.exchange(port: bound.port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")

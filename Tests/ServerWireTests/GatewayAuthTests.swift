@@ -6,14 +6,6 @@ import TestSupport
 /// Auth through the JSON gateway as the seeds' curl examples do it: set up root, enable auth, authenticate for a
 /// token, and send it in the Authorization header.
 @Suite struct GatewayAuthTests {
-  typealias JSON = [String: Any]
-
-  private func object(_ answer: CurlAnswer) throws -> JSON {
-    try #require(answer.json as? JSON, "not a JSON object: \(answer.body)")
-  }
-
-  private func b64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
-
   @Test func aTokenFromAuthenticateInTheAuthorizationHeaderIsTheUserAndNoTokenIsRefused() async throws {
     try await GatewayFixture.withGateway { base in
       for (path, body) in [

@@ -91,6 +91,14 @@ func parseCurlOutput(_ text: String) -> CurlAnswer {
   return CurlAnswer(status: status, headers: headers, body: body)
 }
 
+/// A JSON object as the gateway tests read answers.
+typealias JSON = [String: Any]
+
+/// The answer's body as a JSON object (the test fails when it is not one).
+func object(_ answer: CurlAnswer) throws -> JSON {
+  try #require(answer.json as? JSON, "not a JSON object: \(answer.body)")
+}
+
 /// `text` as base64.
 func b64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
