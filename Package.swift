@@ -59,7 +59,9 @@ let package = Package(
     // MVCC keeps its own files through SQLite; it needs nothing of the WAL, so the two build (and change) apart.
     .target(name: "MVCC", dependencies: ["CSQLite", "Checksum", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "EtcdProto", dependencies: [swiftProtobuf, grpcCore, grpcProtobuf], exclude: ["proto"]),
-    .target(name: "PeerTransport", dependencies: ["Raft", "EtcdProto"]),
+    .target(name: "PeerTransport", dependencies: [
+      "Raft", "Checksum", grpcCore, grpcHTTP2, .product(name: "X509", package: "swift-certificates"),
+    ] + nio),
     .target(name: "EtcdServer", dependencies: [
       "Raft", "WAL", "MVCC", "PeerTransport", "BuildInfo", "EtcdProto", "CCrypt", swiftProtobuf, crypto, logging,
       .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -97,6 +99,7 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "EtcdServerTests", dependencies: ["EtcdServer", "MVCC", "TestSupport"]),
     .testTarget(name: "EtcdProtoTests", dependencies: ["EtcdProto", "EtcdClient", "TestSupport", grpcCore, grpcHTTP2]),
+    .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport", "Raft", "TestSupport", "PKI", grpcCore, grpcHTTP2]),
     .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["Scenarios"]),
     .testTarget(name: "WALTests", dependencies: ["WAL", "Raft", "Checksum", "TestSupport", "swetcd-bench"]),
     .testTarget(name: "MVCCTests", dependencies: ["MVCC", "Raft", "Checksum", "TestSupport", "swetcd-bench"]),
