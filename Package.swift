@@ -68,7 +68,8 @@ let package = Package(
       .product(name: "Yams", package: "Yams"),
     ]),
     .target(name: "EtcdAPI", dependencies: [
-      "EtcdServer", "EtcdProto", "PKI", "BuildInfo", grpcCore, grpcHTTP2, grpcProtobuf, swiftProtobuf, logging,
+      "EtcdServer", "EtcdProto", "PeerTransport", "PKI", "BuildInfo", grpcCore, grpcHTTP2, grpcProtobuf, swiftProtobuf,
+      logging,
     ] + nio),
 
     // MARK: Client and operations side

@@ -5,7 +5,9 @@
 import EtcdProto
 import Foundation
 import MVCC
+import PeerTransport
 import Raft
+import Synchronization
 import WAL
 
 /// One running member.
@@ -21,23 +23,51 @@ public final class EtcdServer: Sendable {
   public let leases: Leases
   /// Users, roles and permissions (changed through Raft; checked on every client request while enabled).
   public let auth: AuthStore
+  /// The cluster's members, as applied.
+  public let membership: Membership
   /// The watchers of every client stream (fed by the store's commits).
   public let watchHub: WatchHub
   private let watchDriver: WatchDriver
   /// The member's monotonic clock.
   public let clock: MonotonicClock
   let log: ServerLog
-  private let loop: RaftLoop
+  let loop: RaftLoop
+  /// The member's peer transport (nil for an in-process member that talks to no peers).
+  public let transport: PeerTransport?
+  /// The transport's delegate (the transport holds it weakly).
+  private let peerBridge: PeerBridge?
+  /// Finishes when this member learns it was removed from the cluster.
+  let removal = AsyncStream<UInt64>.makeStream()
+  private let publisher = Mutex<Task<Void, Never>?>(nil)
 
-  /// Opens (or creates) the member's data dir and starts its Raft loop. A new data dir bootstraps a one-member
-  /// cluster; an existing one restarts from its WAL and store (replaying entries the store had not committed).
-  public init(
+  /// Opens (or creates) the member's data dir and starts its Raft loop. A new data dir bootstraps the cluster
+  /// --initial-cluster describes; an existing one restarts from its WAL and store (replaying entries the store had
+  /// not committed), ignoring the --initial-* settings. A member joining a running cluster opens with
+  /// `EtcdServer.join`.
+  public convenience init(
     settings: MemberSettings, log: ServerLog = ServerLog(), observers: ServerObservers = ServerObservers()
+  ) throws(ServerError) {
+    try self.init(settings: settings, log: log, observers: observers, joining: nil)
+  }
+
+  init(
+    settings: MemberSettings, log: ServerLog, observers: ServerObservers, joining remote: ClusterBootstrap.RemoteCluster?
   ) throws(ServerError) {
     self.settings = settings
     self.log = log
     clock = MonotonicClock()
-    let newMemberID = MemberIdentity.memberID(peerURLs: settings.advertisePeerURLs, clusterToken: settings.clusterToken)
+    let initialMembers = ClusterBootstrap.initialMembers(settings)
+    let newMember: ClusterMember
+    let newClusterID: UInt64
+    if let remote {
+      newMember = try ClusterBootstrap.findSelf(in: remote, settings: settings)
+      newClusterID = remote.clusterID
+    } else {
+      newMember = initialMembers.first { $0.name == settings.name } ?? ClusterMember(
+        id: MemberIdentity.memberID(peerURLs: settings.advertisePeerURLs, clusterToken: settings.clusterToken),
+        name: settings.name, peerURLs: settings.advertisePeerURLs)
+      newClusterID = MemberIdentity.clusterID(memberIDs: initialMembers.map(\.id))
+    }
     let disk: DiskRaftStorage
     do {
       var wal = WALOptions(unsafeNoFsync: settings.unsafeNoFsync)
@@ -48,7 +78,7 @@ public final class EtcdServer: Sendable {
         policy: SnapshotPolicy(snapshotCount: settings.snapshotCount))
       disk = try DiskRaftStorage(
         fs: PosixFileSystem(), dataDirectory: settings.dataDirectory,
-        metadata: WALMetadata(memberID: newMemberID, clusterID: MemberIdentity.clusterID(memberIDs: [newMemberID])),
+        metadata: WALMetadata(memberID: newMember.id, clusterID: newClusterID),
         options: options, log: { log.warn($0) })
     } catch {
       throw .storage("cannot open the data dir \(settings.dataDirectory): \(error)")
@@ -59,14 +89,24 @@ public final class EtcdServer: Sendable {
     memberID = disk.metadata.memberID
     clusterID = disk.metadata.clusterID
     if disk.isNew {
-      // A one-member cluster starts from a snapshot at index 1 whose configuration holds this member.
-      let bootstrap = Snapshot(
-        metadata: SnapshotMetadata(index: 1, term: 1, confState: ConfState(voters: [memberID])), data: [])
-      do {
-        try disk.persist(Ready(hardState: HardState(term: 1, vote: 0, commit: 1), snapshot: bootstrap, mustSync: true))
-      } catch {
-        throw .storage("cannot bootstrap the data dir \(settings.dataDirectory): \(error)")
+      if remote == nil {
+        // A new cluster's log starts with one addVoter entry per member, committed at term 1 (etcd's bootstrap).
+        let entries = ClusterBootstrap.entries(for: initialMembers)
+        do {
+          try disk.persist(Ready(
+            hardState: HardState(term: 1, vote: 0, commit: LogIndex(entries.count)), entries: entries, mustSync: true))
+        } catch {
+          throw .storage("cannot bootstrap the data dir \(settings.dataDirectory): \(error)")
+        }
       }
+    } else {
+      if let problem = ClusterBootstrap.foreignDataDirProblem(
+        walMemberID: memberID, walClusterID: clusterID, settings: settings)
+      {
+        try? disk.close()
+        throw .storage(problem)
+      }
+      if settings.forceNewCluster { try Self.forceNewCluster(disk: disk, memberID: memberID, log: log) }
     }
     do {
       var backend = BackendOptions(batchInterval: settings.backendBatchInterval, batchLimit: settings.backendBatchLimit)
@@ -98,13 +138,17 @@ public final class EtcdServer: Sendable {
     store.observer = watchHub
     watchDriver = WatchDriver(hub: watchHub, clock: clock)
     let clock = clock
-    let applier = try Applier(store: store, leases: leases, auth: auth, now: { clock.now() })
+    membership = Membership(localID: memberID)
+    try membership.reload(from: store)
+    let applier = try Applier(store: store, leases: leases, auth: auth, membership: membership, now: { clock.now() })
     let (_, confState) = disk.storage.initialState()
     var config = RaftConfig(
       id: memberID, storage: disk.storage, randomSeed: memberID ^ UInt64(truncatingIfNeeded: Date().timeIntervalSince1970.bitPattern))
     config.electionTick = settings.electionTicks
     config.heartbeatTick = 1
-    config.applied = max(applier.appliedIndex, disk.storage.firstIndex() - 1)
+    // Entries after the last snapshot are handed to the loop again: the applier skips what the store holds, and
+    // the conf changes among them rebuild the Raft configuration.
+    config.applied = disk.storage.firstIndex() - 1
     config.checkQuorum = true
     config.preVote = settings.preVote
     config.maxSizePerMsg = 1 << 20
@@ -114,8 +158,30 @@ public final class EtcdServer: Sendable {
     loop = RaftLoop(
       node: node, disk: disk, applier: applier, leases: leases, confState: confState, settings: settings,
       clock: clock, log: log)
+    if settings.peerTransportEnabled {
+      do {
+        let removal = removal.continuation
+        let bridge = PeerBridge(
+          loop: loop, clusterID: clusterID,
+          snapshotDirectory: DiskRaftStorage.memberDirectory(settings.dataDirectory) + "/snap",
+          onRemoved: { removal.yield($0) })
+        let transport = try PeerTransport(options: Self.peerOptions(settings, memberID: memberID,
+          clusterID: clusterID, log: log), delegate: bridge)
+        loop.peers = transport
+        self.transport = transport
+        peerBridge = bridge
+      } catch {
+        throw .storage("cannot set up the peer transport: \(error)")
+      }
+    } else {
+      transport = nil
+      peerBridge = nil
+    }
+    let removal = removal.continuation
+    loop.onRemoved = { [memberID] in removal.yield(memberID) }
     loop.start()
     watchDriver.start()
+    publisher.withLock { $0 = Task { [self] in await publishAttributes() } }
     log.info("started member", [
       "name": settings.name, "member-id": String(memberID, radix: 16), "cluster-id": String(clusterID, radix: 16),
       "data-dir": settings.dataDirectory,
@@ -124,6 +190,7 @@ public final class EtcdServer: Sendable {
 
   /// Stops the Raft loop (in-flight requests fail with "etcdserver: server stopped") and commits the store.
   public func stop() {
+    publisher.withLock { $0?.cancel() }
     watchDriver.stop()
     loop.stop()
   }
@@ -161,7 +228,8 @@ public final class EtcdServer: Sendable {
 
   /// Proposes a client request from `caller`: its identity (or etcd's empty one) goes into the entry's header.
   func propose(_ request: RaftRequest, caller: Caller) async throws(ServerError) -> AppliedResponse {
-    try await propose(request, as: try headerIdentity(of: caller))
+    if loop.current.isLearner { throw .membership(.notSupportedForLearner) }
+    return try await propose(request, as: try headerIdentity(of: caller))
   }
 
   /// The identity etcd puts into a client request's header: `caller`'s, or etcd's empty one (no user, auth revision
@@ -182,6 +250,7 @@ public final class EtcdServer: Sendable {
 
   /// Waits until a local read is linearizable (ReadIndex confirmed and applied).
   public func linearizableBarrier() async throws(ServerError) {
+    if loop.current.isLearner { throw .membership(.notSupportedForLearner) }
     try await loop.linearizableBarrier().get()
   }
 }

@@ -59,3 +59,22 @@ public struct ConfChange: Sendable, Hashable {
     context = Array(bytes[9...])
   }
 }
+
+extension ConfState {
+  /// The configuration after `change` (an addVoter promotes a learner, an addLearner demotes a voter).
+  public func applying(_ change: ConfChange) -> ConfState {
+    var cs = self
+    switch change.type {
+    case .addVoter:
+      cs.learners.remove(change.nodeID)
+      cs.voters.insert(change.nodeID)
+    case .addLearner:
+      cs.voters.remove(change.nodeID)
+      cs.learners.insert(change.nodeID)
+    case .removeNode:
+      cs.voters.remove(change.nodeID)
+      cs.learners.remove(change.nodeID)
+    }
+    return cs
+  }
+}

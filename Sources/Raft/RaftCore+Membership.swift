@@ -23,18 +23,7 @@ extension RaftCore {
 
   /// Applies a committed conf change (§6, single-server changes) and returns the new configuration.
   mutating func applyConfChange(_ cc: ConfChange) -> ConfState {
-    var cs = tracker.confState
-    switch cc.type {
-    case .addVoter:
-      cs.learners.remove(cc.nodeID)
-      cs.voters.insert(cc.nodeID)
-    case .addLearner:
-      cs.voters.remove(cc.nodeID)
-      cs.learners.insert(cc.nodeID)
-    case .removeNode:
-      cs.voters.remove(cc.nodeID)
-      cs.learners.remove(cc.nodeID)
-    }
+    let cs = tracker.confState.applying(cc)
     let isNew = tracker.progress[cc.nodeID] == nil
     applyConfState(cs)
     if isNew, cc.type != .removeNode, cc.nodeID != id {

@@ -59,10 +59,10 @@ struct JSONGateway: Sendable {
       ("/lease/grant", unary { try await $0.leaseGrant($1, caller: $2) }),
       ("/lease/keepalive", leaseKeepAlive()),
       ("/cluster/member/list", unary { (member, _: Etcdserverpb_MemberListRequest, _) in member.memberList() }),
-      ("/cluster/member/add", refusing(Etcdserverpb_MemberAddRequest.self, Self.membershipRefusal)),
-      ("/cluster/member/remove", refusing(Etcdserverpb_MemberRemoveRequest.self, Self.membershipRefusal)),
-      ("/cluster/member/update", refusing(Etcdserverpb_MemberUpdateRequest.self, Self.membershipRefusal)),
-      ("/cluster/member/promote", refusing(Etcdserverpb_MemberPromoteRequest.self, Self.membershipRefusal)),
+      ("/cluster/member/add", unary { try await $0.memberAdd($1, caller: $2) }),
+      ("/cluster/member/remove", unary { try await $0.memberRemove($1, caller: $2) }),
+      ("/cluster/member/update", unary { try await $0.memberUpdate($1, caller: $2) }),
+      ("/cluster/member/promote", unary { try await $0.memberPromote($1, caller: $2) }),
       ("/maintenance/alarm", unary { try await $0.alarm($1, caller: $2) }),
       ("/maintenance/status", unary { (member, _: Etcdserverpb_StatusRequest, caller) in try member.status(caller: caller) }),
       ("/maintenance/defragment", unary { (member, _: Etcdserverpb_DefragmentRequest, caller) in
@@ -111,10 +111,6 @@ struct JSONGateway: Sendable {
     ]
   }
 
-  /// What the gRPC Cluster service answers for membership changes in this build.
-  static let membershipRefusal = GatewayStatus(
-    code: GatewayStatus.unimplemented, message: ClusterService.notYet.message)
-
   // MARK: Unary calls
 
   /// A unary route: decode the body as `Request`, call the member with the request's caller, encode its answer or
@@ -140,17 +136,6 @@ struct JSONGateway: Sendable {
       } catch {
         return GatewayCoding.failure(GatewayStatus(code: GatewayStatus.unknown, message: "\(error)"))
       }
-    }
-  }
-
-  /// A route whose call the member refuses in this build: the body is still decoded (etcd answers a bad body with
-  /// the decoding error first).
-  func refusing<Request: SwiftProtobuf.Message>(_: Request.Type, _ status: GatewayStatus) -> HTTPHandler {
-    { request in
-      if case .refused(let refusal) = GatewayCoding.decode(Request.self, from: request.body) {
-        return GatewayCoding.refusal(refusal)
-      }
-      return GatewayCoding.failure(status)
     }
   }
 

@@ -5,6 +5,7 @@ import BuildInfo
 import EtcdServer
 import Foundation
 import GRPCCore
+import PeerTransport
 
 /// Runs one swetcd member as etcd runs: flags, ETCD_* variables or --config-file; listeners on
 /// --listen-client-urls serving gRPC and HTTP on each port.
@@ -60,13 +61,7 @@ public enum ServerRunner {
     do {
       let initialized = FileManager.default.fileExists(atPath: configuration.walDirectory)
       try configuration.verifyStartup(memberInitialized: initialized)
-      let members = try configuration.initialClusterMembers()
-      if !initialized && configuration.initialClusterState == .new && members.count > 1 {
-        log.error("clustering is not supported by this build", ["initial-cluster": configuration.initialCluster])
-        printError("--initial-cluster names \(members.count) members; this swetcd build runs one-member clusters only: "
-          + "give --initial-cluster just this member, or use etcd 3.4 for multi-member clusters")
-        return 1
-      }
+      _ = try configuration.initialClusterMembers()
     } catch {
       log.error("failed to start", ["error": error.description])
       printError(error.description)
@@ -75,10 +70,13 @@ public enum ServerRunner {
     let metrics = EtcdMetrics()
     let server: EtcdServer
     do {
-      server = try EtcdServer(settings: MemberSettings(configuration), log: log, observers: metrics.serverObservers)
+      var settings = MemberSettings(configuration)
+      settings.peerTLS = try peerTLS(configuration, settings.peerTLS)
+      server = try await EtcdServer.open(settings: settings, log: log, observers: metrics.serverObservers)
+      try await server.startPeers()
     } catch {
-      log.error("failed to start member", ["error": error.description])
-      printError(error.description)
+      log.error("failed to start member", ["error": "\(error)"])
+      printError("\(error)")
       return 1
     }
     let listeners: [ClientListener]
@@ -87,18 +85,33 @@ public enum ServerRunner {
     } catch {
       log.error("failed to serve client requests", ["error": "\(error)"])
       printError("\(error)")
+      await server.stopPeers()
       server.stop()
       return 1
     }
     SystemdNotify.send("READY=1")
-    await waitForTermination(log: log)
+    let removed = await waitForTermination(log: log, server: server)
     // All listeners stop accepting at once and share one grace period for their in-flight calls.
     await withTaskGroup(of: Void.self) { group in
       for listener in listeners { group.addTask { await listener.stop(gracePeriod: .seconds(5)) } }
     }
+    await server.stopPeers()
     server.stop()
     log.info("stopped member", ["name": configuration.name])
+    _ = removed
     return 0
+  }
+
+  /// Peer TLS: the configured files, or a self-signed certificate in <data-dir>/fixtures/peer with --peer-auto-tls.
+  private static func peerTLS(_ configuration: ServerConfiguration, _ configured: PeerTLSSettings?) throws
+    -> PeerTLSSettings?
+  {
+    let settings = configuration.peerTLS
+    guard settings.isEmpty, settings.autoTLS else { return configured }
+    let directory = configuration.dataDir + "/fixtures/peer"
+    let hosts = Set(configuration.listenPeerURLs.map(\.host) + configuration.initialAdvertisePeerURLs.map(\.host))
+    let generated = try ListenerTLS.selfSigned(directory: directory, hosts: hosts.sorted())
+    return PeerTLSSettings(certFile: generated.certFile, keyFile: generated.keyFile, skipVerify: true)
   }
 
   private static func startListeners(
@@ -106,7 +119,7 @@ public enum ServerRunner {
   ) async throws -> [ClientListener] {
     let services: [any RegistrableRPCService] = [
       KVService(server: server), WatchService(server: server), LeaseService(server: server),
-      ClusterService(server: server), MaintenanceService(server: server), LockService(server: server),
+      ClusterService(server: server, forwarder: forwarder(configuration)), MaintenanceService(server: server), LockService(server: server),
       ElectionService(server: server), HealthService(server: server), AuthService(server: server),
     ]
     let tls = try tls(configuration)
@@ -167,8 +180,38 @@ public enum ServerRunner {
     }
   }
 
+  /// How a follower reaches the leader's client URLs (MemberPromote): trusting --trusted-ca-file and presenting
+  /// this member's client certificate.
+  private static func forwarder(_ configuration: ServerConfiguration) -> LeaderForwarder {
+    let tls = configuration.clientTLS
+    return LeaderForwarder(
+      caFile: tls.trustedCAFile.isEmpty ? nil : tls.trustedCAFile, certFile: tls.certFile.isEmpty ? nil : tls.certFile,
+      keyFile: tls.keyFile.isEmpty ? nil : tls.keyFile)
+  }
+
+  /// Returns on the first SIGTERM or SIGINT (false), or once the member was removed from the cluster (true).
+  private static func waitForTermination(log: ServerLog, server: EtcdServer) async -> Bool {
+    let removal = Task {
+      await server.waitUntilRemoved()
+      return !Task.isCancelled
+    }
+    defer { removal.cancel() }
+    return await withTaskGroup(of: Bool.self) { group in
+      group.addTask { await waitForSignal(log: log); return false }
+      group.addTask {
+        guard await removal.value else { return false }
+        log.warn("the member has been permanently removed from the cluster; shutting down")
+        return true
+      }
+      let first = await group.next() ?? false
+      group.cancelAll()
+      removal.cancel()
+      return first
+    }
+  }
+
   /// Returns on the first SIGTERM or SIGINT.
-  private static func waitForTermination(log: ServerLog) async {
+  private static func waitForSignal(log: ServerLog) async {
     signal(SIGTERM, SIG_IGN)
     signal(SIGINT, SIG_IGN)
     let queue = DispatchQueue(label: "signals")

@@ -1,46 +1,63 @@
-// etcdserverpb.Cluster over a member. One-member clusters list themselves; membership changes come with clustering.
+// etcdserverpb.Cluster over a member: membership changes with the caller's credentials (admin only while auth is
+// on); a promote that reaches a follower is forwarded to the leader, which alone knows whether the learner is in
+// sync (etcd forwards it too).
 
 import EtcdProto
 import EtcdServer
 import GRPCCore
 
 /// The Cluster gRPC service.
-public struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
+public struct ClusterService: Etcdserverpb_Cluster.ServiceProtocol {
   let server: EtcdServer
+  let forwarder: LeaderForwarder
 
-  public init(server: EtcdServer) { self.server = server }
-
-  public func memberList(request: Etcdserverpb_MemberListRequest, context: ServerContext) async throws
-    -> Etcdserverpb_MemberListResponse
-  {
-    server.memberList()
+  public init(server: EtcdServer, forwarder: LeaderForwarder = LeaderForwarder()) {
+    self.server = server
+    self.forwarder = forwarder
   }
 
-  public func memberAdd(request: Etcdserverpb_MemberAddRequest, context: ServerContext) async throws
-    -> Etcdserverpb_MemberAddResponse
+  public func memberList(request: ServerRequest<Etcdserverpb_MemberListRequest>, context: ServerContext) async throws
+    -> ServerResponse<Etcdserverpb_MemberListResponse>
   {
-    throw Self.notYet
+    ServerResponse(message: server.memberList())
   }
 
-  public func memberRemove(request: Etcdserverpb_MemberRemoveRequest, context: ServerContext) async throws
-    -> Etcdserverpb_MemberRemoveResponse
+  public func memberAdd(request: ServerRequest<Etcdserverpb_MemberAddRequest>, context: ServerContext) async throws
+    -> ServerResponse<Etcdserverpb_MemberAddResponse>
   {
-    throw Self.notYet
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.memberAdd(r, caller: caller) }
   }
 
-  public func memberUpdate(request: Etcdserverpb_MemberUpdateRequest, context: ServerContext) async throws
-    -> Etcdserverpb_MemberUpdateResponse
+  public func memberRemove(request: ServerRequest<Etcdserverpb_MemberRemoveRequest>, context: ServerContext)
+    async throws -> ServerResponse<Etcdserverpb_MemberRemoveResponse>
   {
-    throw Self.notYet
+    try await unary(request) { (r, caller) async throws(ServerError) in
+      try await server.memberRemove(r, caller: caller)
+    }
   }
 
-  public func memberPromote(request: Etcdserverpb_MemberPromoteRequest, context: ServerContext) async throws
-    -> Etcdserverpb_MemberPromoteResponse
+  public func memberUpdate(request: ServerRequest<Etcdserverpb_MemberUpdateRequest>, context: ServerContext)
+    async throws -> ServerResponse<Etcdserverpb_MemberUpdateResponse>
   {
-    throw Self.notYet
+    try await unary(request) { (r, caller) async throws(ServerError) in
+      try await server.memberUpdate(r, caller: caller)
+    }
   }
 
-  static let notYet = RPCError(
-    code: .unimplemented,
-    message: "membership changes are not supported by this swetcd build (one-member clusters only); use etcd for clusters")
+  public func memberPromote(request: ServerRequest<Etcdserverpb_MemberPromoteRequest>, context: ServerContext)
+    async throws -> ServerResponse<Etcdserverpb_MemberPromoteResponse>
+  {
+    do {
+      return try await unary(request) { (r, caller) async throws(ServerError) in
+        try await server.memberPromote(r, caller: caller)
+      }
+    } catch let error as RPCError where error.code == .unavailable {
+      // A follower: ask the leader, with the caller's metadata (its token).
+      let leader = server.raftStatus.leader
+      guard leader != 0, leader != server.memberID,
+        let urls = server.membership.member(leader)?.clientURLs, !urls.isEmpty
+      else { throw error }
+      return ServerResponse(message: try await forwarder.promote(request.message, metadata: request.metadata, to: urls))
+    }
+  }
 }

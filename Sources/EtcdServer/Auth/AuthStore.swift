@@ -75,6 +75,19 @@ public final class AuthStore: Sendable {
 
   var state: AuthState { current.withLock { $0 } }
 
+  /// Reads users, roles and the enabled flag back from the store (after a snapshot replaced it); tokens are kept
+  /// while auth stays on and dropped when it went off.
+  func reload() throws(ServerError) {
+    let state: AuthState
+    do { state = try AuthRecords.load(from: kv) } catch { throw .auth(error) }
+    let wasEnabled = current.withLock { old -> Bool in
+      defer { old = state }
+      return old.enabled
+    }
+    if state.enabled && !wasEnabled { tokens.enable() }
+    if !state.enabled && wasEnabled { tokens.disable() }
+  }
+
   /// Whether authentication is on.
   public var isEnabled: Bool { state.enabled }
 

@@ -9,8 +9,18 @@ extension RaftRequest {
   /// True for the auth requests (applied by the auth store).
   var isAuth: Bool {
     switch self {
-    case .put, .deleteRange, .txn, .compaction, .leaseGrant, .leaseRevoke, .alarm: false
+    case .put, .deleteRange, .txn, .compaction, .leaseGrant, .leaseRevoke, .alarm, .memberUpdate, .memberAttributes:
+      false
     default: true
+    }
+  }
+
+  /// The membership change a normal entry carries (member updates and published attributes).
+  var membershipChange: MembershipChange? {
+    switch self {
+    case .memberUpdate(let p): .updatePeerURLs(id: p.id, peerURLs: p.peerUrls)
+    case .memberAttributes(let p): .publish(id: p.id, name: p.name, clientURLs: p.clientUrls)
+    default: nil
     }
   }
 
@@ -18,7 +28,7 @@ extension RaftRequest {
   var needsAdmin: Bool {
     switch self {
     case .authEnable, .authDisable, .userAdd, .userDelete, .userChangePassword, .userGrantRole, .userRevokeRole,
-      .roleAdd, .roleGrantPermission, .roleRevokePermission, .roleDelete, .userList, .roleList:
+      .roleAdd, .roleGrantPermission, .roleRevokePermission, .roleDelete, .userList, .roleList, .memberUpdate:
       true
     default: false
     }

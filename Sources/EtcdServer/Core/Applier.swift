@@ -16,6 +16,8 @@ public enum AppliedResponse: Sendable {
   case leaseRevoke(revision: Int64)
   case alarm(Etcdserverpb_AlarmResponse, revision: Int64)
   case auth(AuthApplied, revision: Int64)
+  /// A membership change was applied (the membership holds the result).
+  case membership
 }
 
 /// What an auth request produced.
@@ -38,14 +40,20 @@ final class Applier {
   let leases: Leases
   /// The auth store (its changes commit with the entry that made them).
   let auth: AuthStore
+  /// The cluster's membership (member updates and published attributes apply here).
+  let membership: Membership
   /// The member's monotonic time (lease grants start their TTL from it).
   let now: @Sendable () -> Duration
 
   /// The index of the last entry applied (or skipped as applied before a restart).
   private(set) var appliedIndex: LogIndex
 
-  init(store: KVStore, leases: Leases, auth: AuthStore, now: @escaping @Sendable () -> Duration) throws(ServerError) {
+  init(
+    store: KVStore, leases: Leases, auth: AuthStore, membership: Membership,
+    now: @escaping @Sendable () -> Duration
+  ) throws(ServerError) {
     self.store = store
+    self.membership = membership
     self.leases = leases
     self.auth = auth
     self.now = now
@@ -66,6 +74,10 @@ final class Applier {
     do throws(ServerError) {
       // Entries without a header are the member's own (etcd runs them as root): no permission check.
       if let identity { try checkPermission(request, as: identity) }
+      if let change = request.membershipChange {
+        return (id, try membership.apply(change, applied: applied, store: store).map { .membership }
+          .mapError { .membership($0) })
+      }
       if request.isAuth { return (id, .success(try runAuth(request, as: identity, index: entry.index, applied: applied))) }
       do throws(MVCCError) {
         return (id, .success(try run(request, applied: applied)))
@@ -80,6 +92,16 @@ final class Applier {
       try record(applied)
       return (id, .failure(error))
     }
+  }
+
+  /// Marks a conf-change entry applied (the membership stored its index with the change).
+  func advance(to index: LogIndex) {
+    appliedIndex = max(appliedIndex, index)
+  }
+
+  /// Re-reads the applied index from the store (after a snapshot replaced it).
+  func reloadAppliedIndex() throws(ServerError) {
+    do { appliedIndex = try store.consistentIndex().index } catch { throw .store(error) }
   }
 
   /// Records `applied` for an entry that changed nothing (it commits with the next batch).
@@ -116,6 +138,8 @@ final class Applier {
       .userList, .userRevokeRole, .roleAdd, .roleGrantPermission, .roleGet, .roleList, .roleDelete,
       .roleRevokePermission:
       preconditionFailure("auth requests are applied by runAuth")
+    case .memberUpdate, .memberAttributes:
+      preconditionFailure("membership requests are applied by Membership")
     }
   }
 

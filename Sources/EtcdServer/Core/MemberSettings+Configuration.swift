@@ -1,5 +1,7 @@
 // The member's settings from the server configuration (flags, ETCD_* variables or --config-file).
 
+import PeerTransport
+
 extension MemberSettings {
   /// The settings `configuration` asks for, with etcd's defaults where it leaves a value at 0.
   public init(_ configuration: ServerConfiguration) {
@@ -8,6 +10,20 @@ extension MemberSettings {
     advertisePeerURLs = configuration.initialAdvertisePeerURLs.map(\.description)
     advertiseClientURLs = configuration.advertiseClientURLs.map(\.description)
     clusterToken = configuration.initialClusterToken
+    if let members = try? configuration.initialClusterMembers() {
+      initialCluster = members.mapValues { $0.map(\.description) }
+    }
+    joinExisting = configuration.initialClusterState == .existing
+    forceNewCluster = configuration.forceNewCluster
+    strictReconfigCheck = configuration.strictReconfigCheck
+    listenPeerURLs = configuration.listenPeerURLs.map(\.description)
+    peerTransportEnabled = true
+    let peer = configuration.peerTLS
+    if !peer.isEmpty || peer.autoTLS {
+      peerTLS = PeerTLSSettings(
+        certFile: peer.certFile, keyFile: peer.keyFile, trustedCAFile: peer.trustedCAFile,
+        clientCertAuth: peer.clientCertAuth, allowedCN: configuration.peerCertAllowedCN, skipVerify: peer.autoTLS)
+    }
     heartbeatInterval = configuration.heartbeatInterval
     electionTimeout = configuration.electionTimeout
     snapshotCount = configuration.snapshotCount

@@ -2,6 +2,7 @@
 // (flags, ETCD_* variables, --config-file) fills it; tests build it directly.
 
 import Foundation
+import PeerTransport
 
 /// The settings of a member.
 public struct MemberSettings: Sendable {
@@ -17,6 +18,22 @@ public struct MemberSettings: Sendable {
   public var advertiseClientURLs: [String]
   /// --initial-cluster-token.
   public var clusterToken: String
+  /// --initial-cluster: member name -> peer URLs (empty: this member alone, at `advertisePeerURLs`).
+  public var initialCluster: [String: [String]]
+  /// --initial-cluster-state existing: join a running cluster (this member was added with `member add`).
+  public var joinExisting: Bool
+  /// --force-new-cluster: restart as a one-member cluster from this member's data, dropping every other member.
+  public var forceNewCluster: Bool
+  /// --strict-reconfig-check: refuse membership changes that would leave too few started members.
+  public var strictReconfigCheck: Bool
+  /// --listen-peer-urls.
+  public var listenPeerURLs: [String]
+  /// Peer TLS (--peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth,
+  /// --peer-cert-allowed-cn, --peer-auto-tls); nil for plain http peers.
+  public var peerTLS: PeerTLSSettings?
+  /// Whether the member talks to peers at all (the `swetcd` process always does; in-process one-member tests
+  /// need not).
+  public var peerTransportEnabled: Bool
   /// --heartbeat-interval.
   public var heartbeatInterval: Duration
   /// --election-timeout.
@@ -54,6 +71,13 @@ public struct MemberSettings: Sendable {
     advertisePeerURLs = ["http://localhost:2380"]
     advertiseClientURLs = ["http://localhost:2379"]
     clusterToken = "etcd-cluster"
+    initialCluster = [:]
+    joinExisting = false
+    forceNewCluster = false
+    strictReconfigCheck = true
+    listenPeerURLs = []
+    peerTLS = nil
+    peerTransportEnabled = false
     heartbeatInterval = .milliseconds(100)
     electionTimeout = .milliseconds(1000)
     snapshotCount = 100_000
@@ -69,6 +93,11 @@ public struct MemberSettings: Sendable {
     authToken = "simple"
     authTokenTTL = .seconds(300)
     bcryptCost = Bcrypt.defaultCost
+  }
+
+  /// The members --initial-cluster names, with this member at its advertised peer URLs when it names none.
+  public var initialMembers: [String: [String]] {
+    initialCluster.isEmpty ? [name: advertisePeerURLs] : initialCluster
   }
 
   /// Election timeout in heartbeat ticks (etcd: election-timeout / heartbeat-interval).

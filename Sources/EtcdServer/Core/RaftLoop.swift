@@ -13,13 +13,23 @@ import WAL
 /// Runs the Raft core of one member. All Raft, WAL and applier state is touched only by the loop's thread; other
 /// threads talk to it through `submit` and `readIndex`.
 final class RaftLoop: @unchecked Sendable {
-  private enum Command {
+  enum Command {
     case propose(id: UInt64, data: [UInt8])
+    case proposeConfChange(id: UInt64, ConfChange)
     case readIndex(id: UInt64)
+    /// Messages from peers.
+    case step([Message])
+    /// A snapshot message whose backend file arrived.
+    case snapshotArrived(Message, file: String)
+    case unreachable(NodeID)
+    case snapshotStatus(NodeID, failed: Bool)
+    case transferLeader(NodeID)
+    /// Runs on the loop's thread with the node's status (for checks that need the leader's progress).
+    case inspect(@Sendable (RaftStatus) -> Void)
     case stop
   }
 
-  private struct Inbox {
+  struct Inbox {
     var commands: [Command] = []
     var proposals: [UInt64: Waiter<AppliedResponse>] = [:]
     var reads: [UInt64: Waiter<LogIndex>] = [:]
@@ -27,7 +37,7 @@ final class RaftLoop: @unchecked Sendable {
   }
 
   /// A caller waiting for an outcome, with its deadline on the member's monotonic clock.
-  private struct Waiter<T: Sendable> {
+  struct Waiter<T: Sendable> {
     let continuation: CheckedContinuation<Result<T, ServerError>, Never>
     let deadline: Duration
   }
@@ -38,23 +48,35 @@ final class RaftLoop: @unchecked Sendable {
     let deadline: Duration
   }
 
-  private var node: RawNode
-  private let disk: DiskRaftStorage
-  private let applier: Applier
-  private let store: KVStore
-  private let leases: Leases
-  private let settings: MemberSettings
-  private let clock: MonotonicClock
-  private let log: ServerLog
-  private let inbox = Mutex(Inbox())
+  var node: RawNode
+  let disk: DiskRaftStorage
+  let applier: Applier
+  let store: KVStore
+  let leases: Leases
+  let membership: Membership
+  let settings: MemberSettings
+  let clock: MonotonicClock
+  let log: ServerLog
+  let inbox = Mutex(Inbox())
+  /// The peer transport (nil until attached, and for a member that has no peers to talk to).
+  var peers: (any PeerSending)?
+  /// Called once when this member learns it was removed from the cluster (the process shuts down).
+  var onRemoved: (@Sendable () -> Void)?
+  /// Backend files of snapshots received from the leader, by snapshot index, until the snapshot is installed.
+  var arrivedSnapshots: [LogIndex: String] = [:]
+  /// Set once this member applied its own removal.
+  var removed = false
+  /// The peers the transport was last told about, and the membership version it reflects.
+  var syncedPeerIDs: Set<UInt64> = []
+  var syncedMembershipVersion: UInt64 = .max
   private let appliedWaiters = Mutex<[AppliedWaiter]>([])
-  private let wake = DispatchSemaphore(value: 0)
+  let wake = DispatchSemaphore(value: 0)
   private let finished = DispatchSemaphore(value: 0)
-  private let nextID = Atomic<UInt64>(1)
+  let nextID = Atomic<UInt64>(1)
   private let leaderChanges = Atomic<UInt64>(0)
   private let proposalsFailed = Atomic<UInt64>(0)
-  private let status = Mutex(LoopStatus())
-  private var confState: ConfState
+  let status = Mutex(LoopStatus())
+  var confState: ConfState
   private var lastTick: Duration
   private var lastLeaseCheck: Duration = .zero
   private var lastDeadlineCheck: Duration = .zero
@@ -66,6 +88,7 @@ final class RaftLoop: @unchecked Sendable {
     var term: Term = 0
     var appliedIndex: LogIndex = 0
     var committedIndex: LogIndex = 0
+    var isLearner = false
     var failure: ServerError?
   }
 
@@ -77,13 +100,18 @@ final class RaftLoop: @unchecked Sendable {
     self.disk = disk
     self.applier = applier
     self.store = applier.store
+    self.membership = applier.membership
     self.leases = leases
     self.confState = confState
     self.settings = settings
     self.clock = clock
     self.log = log
     lastTick = clock.now()
-    status.withLock { $0.appliedIndex = applier.appliedIndex }
+    let learner = confState.learners.contains(node.id)
+    status.withLock {
+      $0.appliedIndex = applier.appliedIndex
+      $0.isLearner = learner
+    }
   }
 
   /// The loop's view, for headers and status.
@@ -120,6 +148,16 @@ final class RaftLoop: @unchecked Sendable {
   }
 
   // MARK: Calls from other threads
+
+  /// Queues `command` for the loop (dropped once the loop stopped) and wakes it.
+  func enqueue(_ command: Command) {
+    let accepted = inbox.withLock { inbox -> Bool in
+      guard !inbox.stopped else { return false }
+      inbox.commands.append(command)
+      return true
+    }
+    if accepted { wake.signal() }
+  }
 
   /// Proposes `request` and waits until it is applied (or fails, or the request times out).
   func submit(_ request: RaftRequest, auth: AuthInfo?) async -> Result<AppliedResponse, ServerError> {
@@ -172,9 +210,7 @@ final class RaftLoop: @unchecked Sendable {
 
   private func run() {
     defer { finished.signal() }
-    if confState.voters == [node.id] && node.status.role != .leader {
-      try? node.campaign()
-    }
+    campaignIfAlone()
     while true {
       let commands = inbox.withLock { inbox -> [Command] in
         defer { inbox.commands.removeAll(keepingCapacity: true) }
@@ -188,8 +224,32 @@ final class RaftLoop: @unchecked Sendable {
           } catch {
             answerProposal(id, .failure(status.withLock { $0.leader } == 0 ? .noLeader : .timeout))
           }
+        case .proposeConfChange(let id, let change):
+          do {
+            try node.proposeConfChange(change)
+          } catch {
+            answerProposal(id, .failure(status.withLock { $0.leader } == 0 ? .noLeader : .timeout))
+          }
         case .readIndex(let id):
           node.readIndex(context: Self.context(id))
+        case .step(let messages):
+          for message in messages {
+            do { try node.step(message) } catch {
+              log.debug("dropped a peer message", [
+                "type": "\(message.type)", "from": String(message.from, radix: 16), "error": "\(error)",
+              ])
+            }
+          }
+        case .snapshotArrived(let message, let file):
+          receiveSnapshot(message, file: file)
+        case .unreachable(let id):
+          node.reportUnreachable(id)
+        case .snapshotStatus(let id, let failed):
+          node.reportSnapshot(id, failed: failed)
+        case .transferLeader(let id):
+          node.transferLeader(to: id)
+        case .inspect(let body):
+          body(node.status)
         case .stop:
           shutDown()
           return
@@ -243,11 +303,12 @@ final class RaftLoop: @unchecked Sendable {
       }
     }
     do { try disk.persist(ready) } catch { throw ServerError.storage("\(error)") }
-    // Single member: no peers to send to (issue 8 sends `ready.messages` here).
+    if !ready.messages.isEmpty { peers?.send(ready.messages) }
     if let snapshot = ready.snapshot, !snapshot.isEmpty {
-      confState = snapshot.metadata.confState
+      try installSnapshot(snapshot)
     }
     for entry in ready.committedEntries { try applyEntry(entry) }
+    if membership.version != syncedMembershipVersion { configurationChanged() }
     for state in ready.readStates {
       if let id = Self.id(fromContext: state.requestContext) { answerRead(id, .success(state.index)) }
     }
@@ -263,8 +324,7 @@ final class RaftLoop: @unchecked Sendable {
     case .normal:
       if let (id, result) = try applier.apply(entry) { answerProposal(id, result) }
     case .confChange:
-      if let change = ConfChange(decoding: entry.data) { confState = node.applyConfChange(change) }
-      try applier.record(ConsistentIndex(index: entry.index, term: entry.term))
+      try applyConfChange(entry)
     }
   }
 
@@ -294,7 +354,7 @@ final class RaftLoop: @unchecked Sendable {
 
   // MARK: Answers
 
-  private func answerProposal(_ id: UInt64, _ result: Result<AppliedResponse, ServerError>) {
+  func answerProposal(_ id: UInt64, _ result: Result<AppliedResponse, ServerError>) {
     guard let waiter = inbox.withLock({ $0.proposals.removeValue(forKey: id) }) else { return }
     // A store refusal is an applied outcome; anything else means the proposal itself failed (etcd counts those).
     if case .failure(let error) = result {
@@ -337,7 +397,7 @@ final class RaftLoop: @unchecked Sendable {
   }
 
   /// Fails every waiter with `error` and stops taking requests.
-  private func fail(_ error: ServerError) {
+  func fail(_ error: ServerError) {
     log.error("raft loop stopped", ["error": error.description])
     status.withLock { $0.failure = error }
     drain(error)

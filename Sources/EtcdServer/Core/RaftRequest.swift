@@ -44,6 +44,10 @@ public enum RaftRequest: Sendable, Equatable {
   case roleList(Etcdserverpb_AuthRoleListRequest)
   case roleDelete(Etcdserverpb_AuthRoleDeleteRequest)
   case roleRevokePermission(Etcdserverpb_AuthRoleRevokePermissionRequest)
+  /// MemberUpdate: new peer URLs of a member (no vote changes, so a normal entry).
+  case memberUpdate(Etcdserverpb_MemberUpdateRequest)
+  /// A starting member publishes its name and client URLs (`id`, `name`, `clientUrls` are read).
+  case memberAttributes(Etcdserverpb_Member)
 
   private var kind: UInt8 {
     switch self {
@@ -70,6 +74,8 @@ public enum RaftRequest: Sendable, Equatable {
     case .roleList: 21
     case .roleDelete: 22
     case .roleRevokePermission: 23
+    case .memberUpdate: 24
+    case .memberAttributes: 25
     }
   }
 
@@ -98,6 +104,8 @@ public enum RaftRequest: Sendable, Equatable {
     case .roleList(let m): m
     case .roleDelete(let m): m
     case .roleRevokePermission(let m): m
+    case .memberUpdate(let m): m
+    case .memberAttributes(let m): m
     }
   }
 
@@ -176,6 +184,8 @@ public enum RaftRequest: Sendable, Equatable {
     case 21: .roleList(try .init(serializedBytes: body))
     case 22: .roleDelete(try .init(serializedBytes: body))
     case 23: .roleRevokePermission(try .init(serializedBytes: body))
+    case 24: .memberUpdate(try .init(serializedBytes: body))
+    case 25: .memberAttributes(try .init(serializedBytes: body))
     default: nil
     }
   }

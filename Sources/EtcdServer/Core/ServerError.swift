@@ -33,6 +33,13 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
   case badLeaderTransferee
   /// An auth refusal (etcd's text: "etcdserver: permission denied", "etcdserver: invalid auth token", ...).
   case auth(AuthError)
+  /// A membership refusal (etcd's text: "etcdserver: member not found", ...).
+  case membership(MembershipError)
+  /// The leader changed while a linearizable read waited (etcd: "etcdserver: leader changed").
+  case leaderChanged
+  /// MemberPromote reached a follower: only the leader (`leader`, 0 when unknown) knows whether the learner is in
+  /// sync, so the API layer forwards the call there (etcd forwards it over the peer port).
+  case promoteNeedsLeader(leader: UInt64)
 
   /// The gRPC status code etcd uses for this error.
   public var code: StatusCode {
@@ -57,6 +64,9 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .invalidRequest: return .invalidArgument
     case .badLeaderTransferee: return .failedPrecondition
     case .auth(let error): return error.code
+    case .membership(let error): return error.code
+    case .leaderChanged: return .unavailable
+    case .promoteNeedsLeader: return .unavailable
     }
   }
 
@@ -82,6 +92,10 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .election(let text), .invalidRequest(let text): return text
     case .badLeaderTransferee: return "etcdserver: bad leader transferee"
     case .auth(let error): return error.description
+    case .membership(let error): return error.description
+    case .leaderChanged: return "etcdserver: leader changed"
+    case .promoteNeedsLeader(let leader):
+      return leader == 0 ? "etcdserver: no leader" : "etcdserver: not leader (promote goes to the leader \(String(leader, radix: 16)))"
     }
   }
 }

@@ -38,7 +38,14 @@ public final class ServerLog: Sendable {
     emit(.error, message, fields, caller: caller, line: line)
   }
 
-  private func emit(_ level: Level, _ message: String, _ fields: KeyValuePairs<String, String>, caller: String, line: Int) {
+  /// A line at `level` with fields from a dictionary (written in key order), e.g. from the peer transport.
+  public func log(_ level: Level, _ message: String, fields: [String: String], caller: String = #fileID, line: Int = #line) {
+    emit(level, message, fields.sorted { $0.key < $1.key }, caller: caller, line: line)
+  }
+
+  private func emit(
+    _ level: Level, _ message: String, _ fields: some Sequence<(key: String, value: String)>, caller: String, line: Int
+  ) {
     guard level >= minimum else { return }
     var text = "{\"level\":\"\(level.name)\",\"ts\":\"\(Self.timestamp())\",\"caller\":"
     text += jsonStringLiteral("\(caller.split(separator: "/").last.map(String.init) ?? caller):\(line)")

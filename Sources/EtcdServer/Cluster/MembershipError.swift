@@ -1,0 +1,55 @@
+// Refusals of membership changes, with etcd's exact client-facing texts (etcdctl and clients match on them).
+
+/// Why a membership change or a learner's request was refused.
+public enum MembershipError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// MemberAdd with an ID the cluster has (or had).
+  case memberExists
+  /// MemberAdd/Update with a peer URL another member uses.
+  case peerURLExists
+  /// A change that would leave fewer started voters than the quorum needs (--strict-reconfig-check).
+  case notEnoughStartedMembers
+  /// Malformed peer URLs.
+  case badURLs
+  /// No member with that ID (or it was removed).
+  case memberNotFound
+  /// MemberPromote of a voter.
+  case notLearner
+  /// MemberPromote of a learner that is behind the leader (below 90 % of its log).
+  case learnerNotReady
+  /// MemberAdd of a second learner (etcd 3.4 allows one).
+  case tooManyLearners
+  /// A request a learner does not serve.
+  case notSupportedForLearner
+  /// A removal that would leave the cluster without an active quorum.
+  case unhealthy
+  /// This member was removed from the cluster.
+  case removed
+
+  /// etcd's gRPC status code.
+  public var code: StatusCode {
+    switch self {
+    case .memberExists, .peerURLExists, .notEnoughStartedMembers, .notLearner, .learnerNotReady, .tooManyLearners:
+      return .failedPrecondition
+    case .badURLs: return .invalidArgument
+    case .memberNotFound: return .notFound
+    case .notSupportedForLearner, .unhealthy, .removed: return .unavailable
+    }
+  }
+
+  /// etcd's text.
+  public var description: String {
+    switch self {
+    case .memberExists: return "etcdserver: member ID already exist"
+    case .peerURLExists: return "etcdserver: Peer URLs already exists"
+    case .notEnoughStartedMembers: return "etcdserver: re-configuration failed due to not enough started members"
+    case .badURLs: return "etcdserver: given member URLs are invalid"
+    case .memberNotFound: return "etcdserver: member not found"
+    case .notLearner: return "etcdserver: can only promote a learner member"
+    case .learnerNotReady: return "etcdserver: can only promote a learner member which is in sync with leader"
+    case .tooManyLearners: return "etcdserver: too many learner members in cluster"
+    case .notSupportedForLearner: return "etcdserver: rpc not supported for learner"
+    case .unhealthy: return "etcdserver: unhealthy cluster"
+    case .removed: return "etcdserver: the member has been permanently removed from the cluster"
+    }
+  }
+}
