@@ -160,6 +160,16 @@ public final class KeyIndexTree: @unchecked Sendable {
     }
   }
 
+  /// Takes over the keys of `other` (an index rebuilt from a restored database) in one step: a reader sees either
+  /// every key of the old index or every key of the new one. `other` must not be used afterwards.
+  public func replaceContents(with other: KeyIndexTree) {
+    let (map, live) = other.lock.writing { (other.map, other.live) }
+    lock.writing {
+      self.map = map
+      self.live = live
+    }
+  }
+
   /// Runs `body` on the keys in `range`, in key order, until it returns false.
   private func forEach(in range: KeyRange, _ body: (UnsafeBufferPointer<UInt8>, KeyHistory) -> Bool) {
     if range.isSingleKey {

@@ -16,12 +16,27 @@ public final class Leases: LeaseBinder, Sendable {
   /// Binds `lessor` to `store`: restores the leases stored there, re-attaches every live key that names a lease,
   /// and becomes the store's lease binder. The lessor is left not primary (see `promote(now:extend:)`).
   public init(store: KVStore, lessor: Lessor) throws(MVCCError) {
-    lessor.restore(records: try store.leases())
     self.lessor = Mutex(lessor)
     self.store = store
+    try bindToStore { $0.restore(records: $1) }
+  }
+
+  /// After `KVStore.restore(fromDatabaseFile:minimumConsistentIndex:)`: the lessor takes the restored store's lease
+  /// table (etcd's lessor.Recover). Leases not in it are dropped, new ones added, every key re-attached from the
+  /// restored keys; leadership stays as it was: on a follower leases never expire, on the primary a lease it already
+  /// had keeps its expiry and a new one expires its TTL (or checkpointed remaining TTL) after `now`.
+  public func reload(now: Duration) throws(MVCCError) {
+    try bindToStore { $0.reload(records: $1, now: now) }
+  }
+
+  /// Loads the store's lease rows into the lessor with `load`, re-attaches the keys and becomes the store's lease
+  /// binder, under the store's writer lock.
+  private func bindToStore(_ load: (Lessor, [LeaseRecord]) -> Void) throws(MVCCError) {
     // A key naming a lease that no longer exists keeps its value and lease field; nothing will revoke it (etcd
     // logs and ignores the same case): `attach(key:to:)` ignores it.
-    try store.bind(self) { key, lease in attach(key: key, to: lease) }
+    try store.bind(
+      self, load: { records in lessor.withLock { load($0, records) } },
+      attach: { key, lease in attach(key: key, to: lease) })
   }
 
   // MARK: LeaseBinder (called under the store's write lock)

@@ -162,12 +162,27 @@ public final class Lessor: @unchecked Sendable {
   /// without expiry: the lessor is left not primary until `promote(now:extend:)`, which gives every lease its TTL
   /// again.
   public func restore(records: [LeaseRecord]) {
+    isPrimary = false
+    reload(records: records, now: .zero)
+  }
+
+  /// Replaces every lease with `records` (a restored store's lease table) without changing leadership. Leases come
+  /// back without keys (the store re-attaches them). On the primary, a lease that was already here keeps its
+  /// expiry and a new one expires its remaining (or full) TTL after `now`; elsewhere leases do not expire.
+  public func reload(records: [LeaseRecord], now: Duration) {
+    let previous = leases
     leases.removeAll(keepingCapacity: true)
     owners.removeAll()
     queue.removeAll()
-    isPrimary = false
     for record in records {
-      leases[record.id] = Lease(ttl: max(record.ttl, minimumTTL), remainingTTL: record.remainingTTL, expiry: .max, keys: [])
+      let ttl = max(record.ttl, minimumTTL)
+      var lease = Lease(ttl: ttl, remainingTTL: record.remainingTTL, expiry: .max, keys: [])
+      if isPrimary {
+        lease.expiry = previous[record.id]?.expiry
+          ?? Self.adding(seconds: record.remainingTTL > 0 ? record.remainingTTL : ttl, to: now.nanoseconds)
+        queue.schedule(record.id, at: lease.expiry)
+      }
+      leases[record.id] = lease
     }
   }
 

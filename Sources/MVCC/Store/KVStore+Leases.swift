@@ -2,12 +2,16 @@
 // transaction (the lease's keys and its row go together, at one revision).
 
 extension KVStore {
-  /// Makes `binder` the store's lease binder and calls `attach` with every live key that is on a lease, both under
-  /// the writer lock (so no write falls between them). The first binder gets the attachments the open scan found;
-  /// a later one (or one bound after writes) gets them from a range over every key.
-  func bind(_ binder: LeaseBinder, attach: (_ key: [UInt8], _ lease: LeaseID) -> Void) throws(MVCCError) {
+  /// Makes `binder` the store's lease binder, hands `load` the stored lease rows and then calls `attach` with every
+  /// live key that is on a lease, all under the writer lock (so no write falls between them). The first binder after
+  /// an open or a restore gets the attachments its scan found; a later one (or one bound after writes) gets them
+  /// from a range over every key.
+  func bind(
+    _ binder: LeaseBinder, load: ([LeaseRecord]) -> Void, attach: (_ key: [UInt8], _ lease: LeaseID) -> Void
+  ) throws(MVCCError) {
     try writing { () throws(MVCCError) in
       defer { leasesAtOpen = nil }
+      load(try backend.leases())
       leaseBinder = binder
       if let found = leasesAtOpen, found.revision == currentRevision {
         for (key, lease) in found.attachments { attach(key, lease) }

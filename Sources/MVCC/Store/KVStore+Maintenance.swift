@@ -35,7 +35,7 @@ public struct StoreStatus: Hashable, Sendable {
 }
 
 extension KVStore {
-  func loadAlarms() throws(MVCCError) -> Set<AlarmMember> {
+  static func loadAlarms(from backend: Backend) throws(MVCCError) -> Set<AlarmMember> {
     var result: Set<AlarmMember> = []
     for (name, _) in try backend.metas(withPrefix: MetaKey.alarmPrefix) {
       let parts = name.dropFirst(MetaKey.alarmPrefix.count).split(separator: "/")
@@ -108,6 +108,6 @@ extension KVStore {
   /// Only the commit excludes writes; the copy is read while writes go on.
   public func snapshot(in directory: String) throws(MVCCError) -> SnapshotStream {
     try commit()
-    return try backend.snapshot(in: directory)
+    return try fileLock.reading { () throws(MVCCError) -> SnapshotStream in try backend.snapshot(in: directory) }
   }
 }

@@ -43,14 +43,18 @@ public struct KVStoreOptions: Sendable {
 /// takes an optional `applied` Raft position written in the same backend transaction as its changes. Read methods
 /// may be called from any thread at any time.
 public final class KVStore: WatchEventSource, @unchecked Sendable {
-  /// The backend database.
-  public let backend: Backend
+  /// The backend database. `restore(fromDatabaseFile:minimumConsistentIndex:)` replaces it: read it on the
+  /// applier's thread (the one that restores), or inside the store's locks.
+  public private(set) var backend: Backend
   /// The settings.
   public let options: KVStoreOptions
   let index = KeyIndexTree()
   /// Readers hold it shared for a whole read (so compaction cannot remove rows under them); compaction, defragment
   /// and alarm changes hold it exclusively (see `exclusively`). Writers do not take it.
   let lock = ReadersWriterLock()
+  /// Held shared while a snapshot copies the database file through its own connection, exclusively while a restore
+  /// replaces the file (taken before the other locks).
+  let fileLock = ReadersWriterLock()
   /// One writer at a time (see `writing`): write transactions, batch commits, lease/auth/membership rows.
   private let writerLock = ReadersWriterLock()
   private let current = Atomic<Int64>(1)
@@ -71,9 +75,26 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
   public init(path: String, options: KVStoreOptions = KVStoreOptions()) throws(MVCCError) {
     self.options = options
     backend = try Backend(path: path, options: options.backend)
+    install(try Self.load(from: backend, into: index))
+    if pendingCompaction != nil { try finishCompaction() }
+  }
+
+  /// What a database holds beyond its rows: the state `init` and `restore` install after `load(from:into:)`.
+  struct LoadedState {
+    var current: Int64
+    var compacted: Int64
+    /// The compaction revision whose physical deletion did not finish (a crash interrupted it), if any.
+    var unfinishedCompaction: Int64?
+    /// The lease of every live key on one (for the lease binder).
+    var leased: [[UInt8]: LeaseID]
+    var alarms: Set<AlarmMember>
+  }
+
+  /// The one loader of a database (at open and at restore): rebuilds `index` (empty) from the stored revisions and
+  /// reads the revisions, alarms and leased keys. Reads only.
+  static func load(from backend: Backend, into index: KeyIndexTree) throws(MVCCError) -> LoadedState {
     var newest: Int64 = 1
     var leased: [[UInt8]: LeaseID] = [:]
-    let index = self.index
     try backend.forEachRevision { (row) throws(MVCCError) in
       index.restore(
         key: row.kv.key, created: Revision(main: row.kv.createRevision), modified: row.revision,
@@ -88,15 +109,24 @@ public final class KVStore: WatchEventSource, @unchecked Sendable {
     }
     let finished = try backend.meta(MetaKey.finishedCompactRevision) ?? 0
     let scheduled = try backend.meta(MetaKey.scheduledCompactRevision) ?? 0
-    compacted.store(max(finished, scheduled), ordering: .relaxed)
-    current.store(max(newest, finished, scheduled), ordering: .relaxed)
-    leasesAtOpen = (currentRevision, leased)
-    alarmSet = try loadAlarms()
-    if scheduled > finished {
-      pendingCompaction = (scheduled, index.compact(atRevision: scheduled))
-      try finishCompaction()
-    }
+    return LoadedState(
+      current: max(newest, finished, scheduled), compacted: max(finished, scheduled),
+      unfinishedCompaction: scheduled > finished ? scheduled : nil, leased: leased,
+      alarms: try loadAlarms(from: backend))
   }
+
+  /// Makes `state` (loaded into `index`) the store's state; the caller finishes `pendingCompaction` afterwards.
+  /// At open, or with readers and writers excluded.
+  func install(_ state: LoadedState) {
+    compacted.store(state.compacted, ordering: .releasing)
+    current.store(state.current, ordering: .releasing)
+    leasesAtOpen = (state.current, state.leased)
+    alarmSet = state.alarms
+    pendingCompaction = state.unfinishedCompaction.map { ($0, index.compact(atRevision: $0)) }
+  }
+
+  /// Replaces the backend (restore), with readers and writers excluded.
+  func replaceBackend(_ replacement: Backend) { backend = replacement }
 
   /// The store revision: the main revision of the newest write transaction (1 for an empty store).
   public var currentRevision: Int64 { current.load(ordering: .acquiring) }

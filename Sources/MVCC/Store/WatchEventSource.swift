@@ -12,5 +12,16 @@ public protocol WatchEventSource: AnyObject, Sendable {
 }
 
 /// Told by the store after each committed write transaction, with the transaction's revision and its changes in
-/// order. Called on the writer's thread: it must not block (hand the events off and return).
-public protocol WriteObserver: AnyObject, Sendable { func didCommit(revision: Int64, events: [Event]) }  // must not block
+/// order, and after its database was replaced by a snapshot's. Called on the writer's thread: it must not block
+/// (hand the events off and return).
+public protocol WriteObserver: AnyObject, Sendable {
+  func didCommit(revision: Int64, events: [Event])
+  /// The store now holds another member's database (`KVStore.restore(fromDatabaseFile:minimumConsistentIndex:)`):
+  /// its current and compacted revisions are these; its history is the one to read from now on.
+  func storeRestored(revision: Int64, compactedRevision: Int64)
+}
+
+extension WriteObserver {
+  /// Observers that keep nothing derived from the history need not react to a restore.
+  public func storeRestored(revision: Int64, compactedRevision: Int64) {}
+}

@@ -11,6 +11,8 @@ extension WatchHub {
     var from: Int64
     var through: Int64
     var current: Int64
+    /// `State.restores` when the round started.
+    var restores: Int
   }
 
   /// Runs one catch-up round: retries victims, cancels watchers whose start revision was compacted, reads the next
@@ -79,13 +81,14 @@ extension WatchHub {
       guard !serials.isEmpty else { return nil }
       s.syncing = true
       let through = min(s.currentRevision, from + configuration.maxRevisionsPerRound - 1)
-      return RoundPlan(serials: serials, from: from, through: through, current: s.currentRevision)
+      return RoundPlan(serials: serials, from: from, through: through, current: s.currentRevision, restores: s.restores)
     }
   }
 
   private func failRound(_ plan: RoundPlan, error: MVCCError) {
     state.withLock { s in
       s.syncing = false
+      guard plan.restores == s.restores else { return }  // the store changed under the round: retry on the new one
       s.lastSyncError = error
       guard case .compacted(_, let compactedRevision) = error else { return }
       // The history the watchers need is gone: cancel every chosen watcher the compaction overtook.
@@ -99,6 +102,7 @@ extension WatchHub {
   private func finishRound(_ plan: RoundPlan, events: [Event]) {
     state.withLock { s in
       s.syncing = false
+      guard plan.restores == s.restores else { return }  // history of the replaced store: read again from the new one
       s.lastSyncError = nil
       var group = WatcherGroup()
       var batches: [Int: [Event]] = [:]

@@ -58,6 +58,8 @@ public final class WatchHub: WriteObserver, Sendable {
     var syncCursor = -1
     /// The last error reading history (the round is retried).
     var lastSyncError: MVCCError?
+    /// Counts store restores: a catch-up round that started before one read the replaced history and is dropped.
+    var restores = 0
     /// Reused by `didCommit` so a write allocates no match list.
     var scratch: [Watcher] = []
   }
@@ -135,7 +137,7 @@ public final class WatchHub: WriteObserver, Sendable {
   }
 
   /// Sends every synced watcher that has not seen the current revision back to catch up from history.
-  private static func demoteSynced(in s: inout State) {
+  static func demoteSynced(in s: inout State) {
     for stream in s.streams.values {
       for watcher in stream.watchers.values where watcher.place == .synced {
         place(watcher, in: &s)
