@@ -168,6 +168,11 @@ public final class EtcdServer: Sendable {
         let transport = try PeerTransport(options: Self.peerOptions(settings, memberID: memberID,
           clusterID: clusterID, log: log), delegate: bridge)
         loop.peers = transport
+        // A joining member talks to the members it was told of until its log (or a snapshot) gives it the
+        // membership.
+        for member in remote?.members ?? [] where member.id != memberID {
+          transport.setPeer(member.id, urls: member.peerURLs)
+        }
         self.transport = transport
         peerBridge = bridge
       } catch {

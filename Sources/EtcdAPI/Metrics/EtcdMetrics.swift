@@ -47,6 +47,17 @@ public enum EtcdMetricDefinitions {
     name: "grpc_server_handled_total",
     help: "Total number of RPCs completed on the server, regardless of success or failure.", kind: .counter,
     labelNames: ["grpc_code", "grpc_method", "grpc_service", "grpc_type"])
+  // etcd 3.4 exports the RTT as a histogram of probes; the transport keeps a smoothed RTT, exported as a gauge.
+  public static let peerRoundTripTime = MetricDefinition(
+    name: "swetcd_network_peer_round_trip_time_seconds",
+    help: "Smoothed round-trip time of the clock probe to each peer.", kind: .gauge, labelNames: ["To"])
+  public static let peerClockDifference = MetricDefinition(
+    name: "swetcd_network_peer_clock_difference_seconds",
+    help: "Local wall clock minus the peer's, corrected by half the round trip (etcd warns above 1 s).",
+    kind: .gauge, labelNames: ["To"])
+  public static let peerActive = MetricDefinition(
+    name: "swetcd_network_peer_active", help: "Whether the stream to the peer is up (1) or not (0).", kind: .gauge,
+    labelNames: ["To"])
 }
 
 /// The etcd series registered in one registry, as handles ready to update.
@@ -69,6 +80,10 @@ public struct EtcdMetrics: Sendable {
   public let grpcStarted: MetricFamily<Counter>
   /// Labels: grpc_code, grpc_method, grpc_service, grpc_type.
   public let grpcHandled: MetricFamily<Counter>
+  /// Label: To (the peer's member ID in hex).
+  public let peerRoundTripTime: MetricFamily<Gauge>
+  public let peerClockDifference: MetricFamily<Gauge>
+  public let peerActive: MetricFamily<Gauge>
 
   public init(registry: MetricsRegistry = MetricsRegistry()) {
     typealias D = EtcdMetricDefinitions
@@ -88,6 +103,9 @@ public struct EtcdMetrics: Sendable {
     slowWatcherTotal = registry.gauge(D.slowWatcherTotal).unlabeled
     grpcStarted = registry.counter(D.grpcStarted)
     grpcHandled = registry.counter(D.grpcHandled)
+    peerRoundTripTime = registry.gauge(D.peerRoundTripTime)
+    peerClockDifference = registry.gauge(D.peerClockDifference)
+    peerActive = registry.gauge(D.peerActive)
   }
 }
 
@@ -110,6 +128,17 @@ extension EtcdMetrics {
     let watchers = server.watchHub.statistics
     watcherTotal.set(watchers.synced + watchers.unsynced + watchers.victims)
     slowWatcherTotal.set(watchers.unsynced + watchers.victims)
+    for (id, peer) in server.peerStatus() {
+      let to = String(id, radix: 16)
+      peerActive.labels(to).set(peer.active ? 1 : 0)
+      if let rtt = peer.roundTripTime { peerRoundTripTime.labels(to).set(Self.seconds(rtt)) }
+      if let difference = peer.clockDifference { peerClockDifference.labels(to).set(Self.seconds(difference)) }
+    }
+  }
+
+  private static func seconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) + Double(attoseconds) / 1e18
   }
 
   /// The member's latency hooks, feeding the WAL fsync and backend commit histograms.

@@ -30,7 +30,7 @@ public enum ServerRunner {
       swetcd -h | --help
         Show the help information about swetcd.
 
-    Flags are etcd 3.4's (run `etcd --help` for their descriptions); this build serves one-member clusters.
+    Flags are etcd 3.4's (run `etcd --help` for their descriptions); clusters use swetcd's own peer protocol.
     """
 
   /// Runs the process; returns its exit status.

@@ -154,7 +154,8 @@ extension RaftLoop {
       return
     }
     do {
-      try restoreBackend(from: file)
+      try store.restore(fromDatabaseFile: file, minimumConsistentIndex: index)
+      try leases.reload(now: clock.now())
     } catch {
       throw ServerError.storage("installing the leader's snapshot at index \(index) failed: \(error)")
     }

@@ -210,7 +210,16 @@ final class RaftLoop: @unchecked Sendable {
 
   private func run() {
     defer { finished.signal() }
-    campaignIfAlone()
+    // Apply what the log already holds (a new cluster's bootstrap conf changes) before taking requests, so a lone
+    // voter is leader before its first proposal arrives.
+    do {
+      while node.hasReady { try handle(node.ready()) }
+      campaignIfAlone()
+      while node.hasReady { try handle(node.ready()) }
+    } catch {
+      fail(error as? ServerError ?? .storage("\(error)"))
+      return
+    }
     while true {
       let commands = inbox.withLock { inbox -> [Command] in
         defer { inbox.commands.removeAll(keepingCapacity: true) }
