@@ -57,6 +57,7 @@ import Testing
     let resumed = await eventually(within: 15, every: .milliseconds(50)) {
       a.transport.send([heartbeat(from: 0xa, to: 0xb, commit: 2)])
       return b.recorder.messages.contains { $0.commit == 2 }
+        && a.logs.first("established a TCP streaming connection with remote peer") != nil
     }
     let established = a.logs.first("established a TCP streaming connection with remote peer")
     await stopAll([a, b])
