@@ -10,6 +10,8 @@ final class PeerCore: Sendable {
   let options: PeerTransportOptions
   private let weakDelegate: WeakDelegate
   private let statuses = Mutex<[UInt64: PeerStatus]>([:])
+  private let shutdown = Mutex<(stopping: Bool, next: Int, waiters: [Int: CheckedContinuation<Void, Never>])>(
+    (false, 0, [:]))
 
   init(options: PeerTransportOptions, delegate: any PeerTransportDelegate) {
     self.options = options
@@ -34,4 +36,35 @@ final class PeerCore: Sendable {
   func forget(_ peer: UInt64) { _ = statuses.withLock { $0.removeValue(forKey: peer) } }
 
   func allStatuses() -> [UInt64: PeerStatus] { statuses.withLock { $0 } }
+
+  /// Wakes every ``untilStopping()`` waiter: server handlers end their long-lived streams so the listeners can shut
+  /// down gracefully (cancelling a server with streams still buffered traps inside NIO).
+  func beginStopping() {
+    let waiters = shutdown.withLock { state in
+      state.stopping = true
+      defer { state.waiters = [:] }
+      return Array(state.waiters.values)
+    }
+    for waiter in waiters { waiter.resume() }
+  }
+
+  /// Returns once the transport is stopping, or when the calling task is cancelled.
+  func untilStopping() async {
+    let key = shutdown.withLock { state in
+      defer { state.next += 1 }
+      return state.next
+    }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let now = shutdown.withLock { state -> Bool in
+          if state.stopping || Task.isCancelled { return true }
+          state.waiters[key] = continuation
+          return false
+        }
+        if now { continuation.resume() }
+      }
+    } onCancel: {
+      shutdown.withLock { $0.waiters.removeValue(forKey: key) }?.resume()
+    }
+  }
 }

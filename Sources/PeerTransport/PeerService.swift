@@ -14,7 +14,15 @@ struct PeerService: RegistrableRPCService {
       let sender = try admit(request.metadata, context)
       return StreamingServerResponse { writer in
         try await writer.write([])
-        try await receiveStream(request.messages, from: sender)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          group.addTask { try await receiveStream(request.messages, from: sender) }
+          group.addTask {
+            await core.untilStopping()
+            throw RPCError(code: .unavailable, message: "the member is stopping")
+          }
+          try await group.next()
+          group.cancelAll()
+        }
         return [:]
       }
     }

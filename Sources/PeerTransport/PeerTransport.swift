@@ -116,17 +116,38 @@ public final class PeerTransport: Sendable {
       return (Array(state.links.values), state.servers, Array(state.snapshotTasks.values))
     }
     for task in snapshots { task.cancel() }
+    core.beginStopping()
     await withTaskGroup(of: Void.self) { group in
       for link in links { group.addTask { await link.stop() } }
+      for task in snapshots { group.addTask { await task.value } }
+    }
+    await withTaskGroup(of: Void.self) { group in
       for running in servers {
         group.addTask {
           running.server.beginGracefulShutdown()
-          running.task.cancel()
-          await running.task.value
+          await Self.wait(for: running.task, orCancelAfter: Self.stopGracePeriod)
         }
       }
     }
-    for task in snapshots { await task.value }
+  }
+
+  /// How long stopping listeners wait for in-flight calls (snapshot receptions) before cancelling them.
+  static let stopGracePeriod = Duration.seconds(5)
+
+  private static func wait(for task: Task<Void, Never>, orCancelAfter grace: Duration) async {
+    await withTaskGroup(of: Bool.self) { group in
+      group.addTask {
+        await task.value
+        return true
+      }
+      group.addTask {
+        try? await Task.sleep(for: grace)
+        return false
+      }
+      if await group.next() == false { task.cancel() }
+      group.cancelAll()
+    }
+    await task.value
   }
 
   /// Adds peer `id` or changes its URLs (the old stream is closed and a new one dialed). Invalid URLs are logged.
