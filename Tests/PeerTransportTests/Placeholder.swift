@@ -1,1 +1,0 @@
-// placeholder until the transport tests land
