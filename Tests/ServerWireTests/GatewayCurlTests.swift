@@ -120,7 +120,7 @@ import TestSupport
     }
   }
 
-  @Test func maintenanceStatusAndMemberListAnswerWithTheMember() async throws {
+  @Test func maintenanceStatusMemberListAndALearnerAddAnswerAsEtcd() async throws {
     try await GatewayFixture.withGateway { base in
       let status = try object(try await gatewayPost(base, "/v3/maintenance/status", "{}"))
       #expect(status["version"] as? String == "3.4.23")
@@ -129,11 +129,21 @@ import TestSupport
       let members = try object(try await gatewayPost(base, "/v3/cluster/member/list", ""))
       let member = try #require((members["members"] as? [JSON])?.first)
       #expect(member["peerURLs"] is [String] && member["clientURLs"] is [String])
-      let add = try await gatewayPost(base, "/v3/cluster/member/add", #"{"peerURLs":["http://127.0.0.1:1"]}"#)
-      #expect(add.status == 501)
-      #expect(try object(add)["code"] as? Int == 12)
-      #expect(add.headers["trailer"] == "Grpc-Trailer-Content-Type")
-      #expect(add.headers["grpc-trailer-content-type"] == "application/grpc")
+      // A learner does not change the quorum, so the one-member cluster keeps serving after the add.
+      let add = try await gatewayPost(
+        base, "/v3/cluster/member/add", #"{"peerURLs":["http://127.0.0.1:1"],"isLearner":true}"#)
+      #expect(add.status == 200)
+      let added = try object(add)
+      let learner = try #require(added["member"] as? JSON)
+      #expect(learner["isLearner"] as? Bool == true)
+      #expect(learner["peerURLs"] as? [String] == ["http://127.0.0.1:1"])
+      #expect((added["members"] as? [JSON])?.count == 2)
+      let second = try await gatewayPost(
+        base, "/v3/cluster/member/add", #"{"peerURLs":["http://127.0.0.1:2"],"isLearner":true}"#)
+      #expect(try object(second)["code"] as? Int == 9)
+      #expect(try object(second)["error"] as? String == "etcdserver: too many learner members in cluster")
+      let bad = try await gatewayPost(base, "/v3/cluster/member/add", #"{"peerURLs":["not a url"]}"#)
+      #expect(try object(bad)["error"] as? String == "etcdserver: given member URLs are invalid")
     }
   }
 
