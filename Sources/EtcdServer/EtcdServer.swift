@@ -38,7 +38,7 @@ public final class EtcdServer: Sendable {
   private let peerBridge: PeerBridge?
   /// Finishes when this member learns it was removed from the cluster.
   let removal = AsyncStream<UInt64>.makeStream()
-  private let publisher = Mutex<Task<Void, Never>?>(nil)
+  let publisher = Mutex<Task<Void, Never>?>(nil)
 
   /// Opens (or creates) the member's data dir and starts its Raft loop. A new data dir bootstraps the cluster
   /// --initial-cluster describes; an existing one restarts from its WAL and store (replaying entries the store had
@@ -100,12 +100,6 @@ public final class EtcdServer: Sendable {
         }
       }
     } else {
-      if let problem = ClusterBootstrap.foreignDataDirProblem(
-        walMemberID: memberID, walClusterID: clusterID, settings: settings)
-      {
-        try? disk.close()
-        throw .storage(problem)
-      }
       if settings.forceNewCluster { try Self.forceNewCluster(disk: disk, memberID: memberID, log: log) }
     }
     do {
@@ -140,6 +134,13 @@ public final class EtcdServer: Sendable {
     let clock = clock
     membership = Membership(localID: memberID)
     try membership.reload(from: store)
+    if !disk.isNew, let problem = ClusterBootstrap.foreignDataDirProblem(
+      walMemberID: memberID, walClusterID: clusterID, storedMembers: Set(membership.members.map(\.id)),
+      settings: settings)
+    {
+      try? disk.close()
+      throw .storage(problem)
+    }
     let applier = try Applier(store: store, leases: leases, auth: auth, membership: membership, now: { clock.now() })
     let (_, confState) = disk.storage.initialState()
     var config = RaftConfig(

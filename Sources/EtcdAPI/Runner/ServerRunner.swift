@@ -74,6 +74,8 @@ public enum ServerRunner {
       settings.peerTLS = try peerTLS(configuration, settings.peerTLS)
       server = try await EtcdServer.open(settings: settings, log: log, observers: metrics.serverObservers)
       try await server.startPeers()
+      // As etcd, clients are served once this member published its attributes through Raft.
+      await server.waitUntilPublished()
     } catch {
       log.error("failed to start member", ["error": "\(error)"])
       printError("\(error)")

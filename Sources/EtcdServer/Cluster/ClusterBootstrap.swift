@@ -58,15 +58,17 @@ enum ClusterBootstrap {
   }
 
   /// The refusal of a data dir that belongs to another cluster than --initial-cluster describes, when the member
-  /// is started with --initial-cluster-state new; nil when the data dir is this cluster's.
+  /// is started with --initial-cluster-state new; nil when the data dir may be this cluster's. It is foreign when
+  /// neither its member ID, nor its cluster ID, nor any member it stores has an ID --initial-cluster and the token
+  /// give (a member whose peer URLs were updated keeps its peers' IDs, so it restarts as etcd's would).
   static func foreignDataDirProblem(
-    walMemberID: UInt64, walClusterID: UInt64, settings: MemberSettings
+    walMemberID: UInt64, walClusterID: UInt64, storedMembers: Set<UInt64>, settings: MemberSettings
   ) -> String? {
     guard !settings.joinExisting, !settings.forceNewCluster else { return nil }
     let members = initialMembers(settings)
     let expectedCluster = MemberIdentity.clusterID(memberIDs: members.map(\.id))
-    let expectedMember = members.first { $0.name == settings.name }?.id
-    guard walClusterID != expectedCluster, walMemberID != expectedMember else { return nil }
+    if walClusterID == expectedCluster || members.contains(where: { $0.id == walMemberID }) { return nil }
+    if members.contains(where: { storedMembers.contains($0.id) }) { return nil }
     return "the data dir \(settings.dataDirectory) holds member \(String(walMemberID, radix: 16)) of cluster "
       + "\(String(walClusterID, radix: 16)), but --initial-cluster and --initial-cluster-token describe cluster "
       + "\(String(expectedCluster, radix: 16)) with --initial-cluster-state new: to start a new member of that cluster, "

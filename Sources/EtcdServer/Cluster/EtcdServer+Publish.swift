@@ -4,6 +4,12 @@
 import EtcdProto
 
 extension EtcdServer {
+  /// Returns once this member's name and client URLs are in the applied membership (or it stopped trying): etcd
+  /// serves clients only from then on, so a member that answers is listed as started everywhere.
+  public func waitUntilPublished() async {
+    await publisher.withLock { $0 }?.value
+  }
+
   /// Proposes this member's attributes until the membership holds them.
   func publishAttributes() async {
     var attributes = Etcdserverpb_Member()

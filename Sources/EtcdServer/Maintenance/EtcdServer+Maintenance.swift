@@ -20,6 +20,7 @@ extension EtcdServer {
     response.raftIndex = raft.committed
     response.raftTerm = raft.term
     response.raftAppliedIndex = raft.applied
+    response.isLearner = loop.current.isLearner
     response.errors = store.alarms().map { "memberID:\($0.memberID) alarm:\(Self.alarmName($0.alarm)) " }
     return response
   }

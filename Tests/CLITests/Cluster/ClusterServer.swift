@@ -7,13 +7,14 @@ enum ClusterServer: String, Sendable, CustomStringConvertible, CaseIterable {
   case etcd
   case swetcd
 
-  /// The servers the cluster tests run against: real etcd always; swetcd too when `SWETCD_CLUSTER_TESTS=1`.
+  /// The servers the cluster tests run against: real etcd (the reference) and swetcd, unless
+  /// `SWETCD_CLUSTER_TESTS=0` leaves swetcd out.
   static var enabled: [ClusterServer] { swetcdEnabled ? [.etcd, .swetcd] : [.etcd] }
 
-  /// swetcd alone when `SWETCD_CLUSTER_TESTS=1`, else nothing (for swetcd-only tests).
+  /// swetcd alone (for swetcd-only tests), nothing with `SWETCD_CLUSTER_TESTS=0`.
   static var swetcdOnly: [ClusterServer] { swetcdEnabled ? [.swetcd] : [] }
 
-  static var swetcdEnabled: Bool { ProcessInfo.processInfo.environment["SWETCD_CLUSTER_TESTS"] == "1" }
+  static var swetcdEnabled: Bool { ProcessInfo.processInfo.environment["SWETCD_CLUSTER_TESTS"] != "0" }
 
   /// Why the cluster tests cannot run here (they need root for network namespaces, etcd and etcdctl), or nil.
   static var unavailableReason: String? {
