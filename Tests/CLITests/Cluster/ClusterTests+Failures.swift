@@ -131,16 +131,17 @@ extension ClusterTests {
           during.append(key)
         }
 
-        // The minority refuses linearizable requests (once a cut leader has stepped down) ...
+        // The minority refuses linearizable requests (once a cut leader has stepped down) ... The command timeout
+        // exceeds etcd's request timeout (5 s + 2 x election timeout = 7 s), so the server's own error shows.
         var lastRefusal = ""
         let refusesGet = try await eventually(within: 30, every: .milliseconds(500)) {
-          let get = try await cluster.etcdctl(["get", "pre/00000"], on: [cut], commandTimeout: "3s")
+          let get = try await cluster.etcdctl(["get", "pre/00000"], on: [cut], commandTimeout: "12s")
           lastRefusal = get.stderr
           return get.status != 0
         }
         #expect(refusesGet, "the cut \(target) kept answering linearizable gets")
         print("[\(server)] cut \(target): linearizable get -> \(lastRefusal.split(separator: "\n").last ?? "")")
-        let put = try await cluster.etcdctl(["put", "minority", "v"], on: [cut], commandTimeout: "3s")
+        let put = try await cluster.etcdctl(["put", "minority", "v"], on: [cut], commandTimeout: "12s")
         #expect(put.status != 0, "the cut \(target) acknowledged a put")
         print("[\(server)] cut \(target): put -> \(put.stderr.split(separator: "\n").last ?? "")")
         // ... and answers serializable ones from what it has.

@@ -31,12 +31,15 @@ extension ClusterTests {
           #expect(list.members.first { $0.name == member.name }?.id == status.header.memberID)
         }
         let table = try await cluster.etcdctlOK(["endpoint", "status", "-w", "table"], on: cluster.members)
-        let rows = table.split(separator: "\n").filter { $0.hasPrefix("| http://") }
-        #expect(rows.count == 3, "\(table)")
-        for member in list.members {
-          #expect(rows.contains { $0.contains("| \(hexID(member.id)) |") && $0.contains("|      false |") }, "\(table)")
+        // Rows of trimmed cells: ENDPOINT, ID, VERSION, DB SIZE, IS LEADER, IS LEARNER, RAFT TERM, ... (cells are
+        // padded to the column width, so compare them trimmed).
+        let rows = table.split(separator: "\n").filter { $0.hasPrefix("| http://") }.map { row in
+          row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
         }
-        #expect(rows.filter { $0.contains("|      true |      false |") }.count == 1, "one leader:\n\(table)")
+        #expect(rows.count == 3, "\(table)")
+        #expect(Set(rows.compactMap { $0.count > 1 ? $0[1] : nil }) == Set(list.members.map { hexID($0.id) }), "\(table)")
+        #expect(rows.allSatisfy { $0.count > 5 && $0[2] == "3.4.23" && $0[5] == "false" }, "\(table)")
+        #expect(rows.filter { $0.count > 4 && $0[4] == "true" }.count == 1, "one leader:\n\(table)")
         print("[\(server)] cluster \(hexID(list.header.clusterID)) members "
           + list.members.map { "\($0.name ?? "")=\(hexID($0.id))" }.joined(separator: " ") + "\n\(table)")
       }

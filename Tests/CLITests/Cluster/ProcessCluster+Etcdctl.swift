@@ -25,6 +25,12 @@ extension ProcessCluster {
     return output.stdout
   }
 
+  /// Throws when the member's process has exited (a wait for it to serve would be in vain).
+  func requireRunning(_ member: ClusterMember) throws {
+    guard !member.isRunning else { return }
+    throw ClusterTestError("\(member) exited (status \(member.exitStatus.map(String.init) ?? "?")) instead of serving")
+  }
+
   /// A `member add|remove|update|promote` that must succeed, retried (30 s) while etcd answers "etcdserver:
   /// unhealthy cluster": with --strict-reconfig-check a change is refused until every voter has been connected for
   /// 5 s (etcd's HealthInterval), which a freshly started or joined cluster is not yet. Returns the standard output.
@@ -47,7 +53,7 @@ extension ProcessCluster {
   func waitUntilHealthy(_ members: [ClusterMember], within seconds: Double = 60) async throws {
     for member in members {
       let healthy = try await eventually(within: seconds, every: .milliseconds(250)) {
-        guard member.isRunning else { return false }
+        try requireRunning(member)
         return try await etcdctl(["endpoint", "health"], on: [member]).status == 0
       }
       guard healthy else { throw ClusterTestError("\(member) is not healthy within \(Int(seconds)) s") }
@@ -57,7 +63,8 @@ extension ProcessCluster {
   /// Waits until the member answers `endpoint status` (a learner does), 60 s.
   func waitUntilServing(_ member: ClusterMember, within seconds: Double = 60) async throws {
     let serving = try await eventually(within: seconds, every: .milliseconds(250)) {
-      member.isRunning ? try await status(of: member) != nil : false
+      try requireRunning(member)
+      return try await status(of: member) != nil
     }
     guard serving else { throw ClusterTestError("\(member) does not answer endpoint status within \(Int(seconds)) s") }
   }
