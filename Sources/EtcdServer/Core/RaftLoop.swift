@@ -72,7 +72,11 @@ final class RaftLoop: @unchecked Sendable {
   private let appliedWaiters = Mutex<[AppliedWaiter]>([])
   let wake = DispatchSemaphore(value: 0)
   private let finished = DispatchSemaphore(value: 0)
-  let nextID = Atomic<UInt64>(1)
+  /// Request IDs, unique across the cluster and across restarts (etcd's idutil): the member ID's low 16 bits, then
+  /// the start time in milliseconds (40 bits), then a counter. Every member answers the waiter whose ID an applied
+  /// entry carries, so two members must never hand out the same ID: an entry proposed by one would answer the
+  /// other's unrelated request (acknowledging a write that was never committed).
+  let nextID: Atomic<UInt64>
   private let leaderChanges = Atomic<UInt64>(0)
   private let proposalsFailed = Atomic<UInt64>(0)
   let status = Mutex(LoopStatus())
@@ -97,6 +101,7 @@ final class RaftLoop: @unchecked Sendable {
     settings: MemberSettings, clock: MonotonicClock, log: ServerLog
   ) {
     self.node = node
+    nextID = Atomic(Self.firstRequestID(memberID: node.id, unixMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000)))
     self.disk = disk
     self.applier = applier
     self.store = applier.store
@@ -112,6 +117,11 @@ final class RaftLoop: @unchecked Sendable {
       $0.appliedIndex = applier.appliedIndex
       $0.isLearner = learner
     }
+  }
+
+  /// The first request ID of a member started at `unixMilliseconds`.
+  static func firstRequestID(memberID: UInt64, unixMilliseconds: UInt64) -> UInt64 {
+    (memberID & 0xFFFF) << 48 | (unixMilliseconds & 0xFF_FFFF_FFFF) << 8
   }
 
   /// The loop's view, for headers and status.
