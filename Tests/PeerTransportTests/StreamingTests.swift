@@ -129,7 +129,9 @@ import Testing
     #expect(line?.level == .warn)
     #expect(line?.message.hasSuffix("s > 1s]") == true)
     #expect(line?.fields["peer-id"] == "b")
-    #expect(line?.fields["clock-drift"]?.hasPrefix("2.9") == true || line?.fields["clock-drift"]?.hasPrefix("3.0") == true)
+    // About 3 s; the probe's RTT/2 correction moves it by up to half a (possibly slow) round trip.
+    let drift = line?.fields["clock-drift"].flatMap { $0.hasSuffix("s") ? Double($0.dropLast()) : nil }
+    #expect(drift.map { $0 > 2.5 && $0 < 3.5 } == true, "\(line?.fields["clock-drift"] ?? "none")")
     #expect(line?.fields["rtt"] != nil)
     let difference = try #require(status?.clockDifference)
     #expect(difference < .milliseconds(-2_500) && difference > .milliseconds(-3_500))
@@ -140,7 +142,8 @@ import Testing
     let a = try makeMember(id: 0xa)
     try await a.transport.start()
     let down = "http://127.0.0.1:\(freeTCPPort())"
-    let bytes = try await PeerTransport.fetchMembership(from: [down, a.url], tls: nil, timeout: .seconds(2))
+    // The running member's answer gets a generous bound (a loaded machine); the down one is refused at once.
+    let bytes = try await PeerTransport.fetchMembership(from: [down, a.url], tls: nil, timeout: .seconds(30))
     await a.transport.stop()
     #expect(bytes == Array("members-of-cluster".utf8))
     await #expect(throws: PeerTransportError.self) {
