@@ -70,7 +70,7 @@ struct JSONGateway: Sendable {
       }),
       ("/maintenance/hash", unary { (member, _: Etcdserverpb_HashRequest, caller) in try member.hash(caller: caller) }),
       ("/maintenance/snapshot", snapshot()),
-      ("/maintenance/transfer-leadership", unary { try $0.moveLeader($1, caller: $2) }),
+      ("/maintenance/transfer-leadership", unary { try await $0.moveLeader($1, caller: $2) }),
       ("/election/campaign", unary { try await $0.campaign($1, caller: $2) }),
       ("/election/proclaim", unary { try await $0.proclaim($1, caller: $2) }),
       ("/election/leader", unary { try await $0.leader($1, caller: $2) }),

@@ -67,6 +67,6 @@ public struct MaintenanceService: Etcdserverpb_Maintenance.ServiceProtocol {
   public func moveLeader(request: ServerRequest<Etcdserverpb_MoveLeaderRequest>, context: ServerContext) async throws
     -> ServerResponse<Etcdserverpb_MoveLeaderResponse>
   {
-    try await unary(request) { (r, caller) throws(ServerError) in try server.moveLeader(r, caller: caller) }
+    try await unary(request) { (r, caller) async throws(ServerError) in try await server.moveLeader(r, caller: caller) }
   }
 }

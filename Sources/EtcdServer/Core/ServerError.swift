@@ -31,6 +31,10 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
   case invalidRequest(String)
   /// MoveLeader to a member that cannot take over (etcd: "etcdserver: bad leader transferee").
   case badLeaderTransferee
+  /// MoveLeader on a member that is not the leader (etcd: "etcdserver: not leader").
+  case notLeader
+  /// The transferee did not take over in time (etcd: "etcdserver: request timed out, leader transfer took too long").
+  case leaderTransferTimeout
   /// An auth refusal (etcd's text: "etcdserver: permission denied", "etcdserver: invalid auth token", ...).
   case auth(AuthError)
   /// A membership refusal (etcd's text: "etcdserver: member not found", ...).
@@ -63,6 +67,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .election: return .unknown
     case .invalidRequest: return .invalidArgument
     case .badLeaderTransferee: return .failedPrecondition
+    case .notLeader: return .failedPrecondition
+    case .leaderTransferTimeout: return .unavailable
     case .auth(let error): return error.code
     case .membership(let error): return error.code
     case .leaderChanged: return .unavailable
@@ -91,11 +97,14 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .canceled: return "context canceled"
     case .election(let text), .invalidRequest(let text): return text
     case .badLeaderTransferee: return "etcdserver: bad leader transferee"
+    case .notLeader: return "etcdserver: not leader"
+    case .leaderTransferTimeout: return "etcdserver: request timed out, leader transfer took too long"
     case .auth(let error): return error.description
     case .membership(let error): return error.description
     case .leaderChanged: return "etcdserver: leader changed"
     case .promoteNeedsLeader(let leader):
-      return leader == 0 ? "etcdserver: no leader" : "etcdserver: not leader (promote goes to the leader \(String(leader, radix: 16)))"
+      return leader == 0
+        ? "etcdserver: no leader" : "etcdserver: not leader (promote goes to the leader \(String(leader, radix: 16)))"
     }
   }
 }

@@ -93,12 +93,22 @@ extension EtcdServer {
     try await send(trailer)
   }
 
-  /// Maintenance.MoveLeader: in a one-member cluster the only valid transferee is the leader itself (etcd 3.4
-  /// checks no permission here).
-  public func moveLeader(_ request: Etcdserverpb_MoveLeaderRequest, caller: Caller) throws(ServerError)
+  /// Maintenance.MoveLeader (etcd 3.4 checks no permission here): only the leader moves leadership, to a voting
+  /// member, and answers once that member leads ("leader transfer took too long" when it does not in time).
+  public func moveLeader(_ request: Etcdserverpb_MoveLeaderRequest, caller: Caller) async throws(ServerError)
     -> Etcdserverpb_MoveLeaderResponse
   {
-    guard request.targetID == memberID else { throw .badLeaderTransferee }
+    guard raftStatus.leader == memberID else { throw .notLeader }
+    let known = membership.members.isEmpty ? request.targetID == memberID : membership.member(request.targetID) != nil
+    guard known, membership.member(request.targetID)?.isLearner != true else { throw .badLeaderTransferee }
+    if request.targetID != memberID {
+      loop.enqueue(.transferLeader(request.targetID))
+      let deadline = clock.now() + settings.requestTimeout
+      while raftStatus.leader != request.targetID {
+        if clock.now() >= deadline { throw .leaderTransferTimeout }
+        do { try await Task.sleep(for: settings.heartbeatInterval) } catch { throw .canceled }
+      }
+    }
     var response = Etcdserverpb_MoveLeaderResponse()
     response.header = header(revision: store.currentRevision)
     return response

@@ -205,6 +205,26 @@ extension ClusterTests {
           == "value-of-bulk/01999\n")
       }
     }
+
+    @Test(arguments: ClusterServer.enabled)
+    func moveLeaderHandsLeadershipToAFollower(server: ClusterServer) async throws {
+      try await ProcessCluster.with(server) { cluster in
+        let members = cluster.members
+        let leader = try await cluster.waitForLeader(among: members)
+        let target = try #require(members.first { $0 !== leader })
+        let list = try await cluster.memberList(via: leader)
+        let leaderID = try #require(list.members.first { $0.name == leader.name }?.id)
+        let targetID = try #require(list.members.first { $0.name == target.name }?.id)
+        let moved = try await cluster.etcdctlOK(["move-leader", hexID(targetID)], on: members)
+        #expect(moved == "Leadership transferred from \(hexID(leaderID)) to \(hexID(targetID))\n")
+        #expect(try await cluster.waitForLeader(among: members) === target)
+        // A member the cluster does not have cannot take over.
+        let refused = try await cluster.etcdctl(["move-leader", "1234"], on: members)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("etcdserver: bad leader transferee"), "\(refused.stderr)")
+        #expect(try await cluster.put("after-move", "1", on: members))
+      }
+    }
   }
 }
 
