@@ -54,9 +54,10 @@ public struct LeaderForwarder: Sendable {
             request, metadata: forwarded, options: options)
         }
       } catch let error as RPCError {
-        // The leader's own refusal (not in sync, not a learner) is the answer.
-        if error.code != .unavailable { throw error }
-        lastError = error
+        // The leader's own refusal (not in sync, not a learner) is the answer: its code and text only. The client
+        // side's error also holds the leader's response metadata, which must not go out again as our trailers.
+        if error.code != .unavailable { throw RPCError(code: error.code, message: error.message) }
+        lastError = RPCError(code: error.code, message: error.message)
       } catch {
         lastError = error
       }
