@@ -177,7 +177,7 @@ extension OpsEndToEndSuites {
 }
 
 extension OpsEndToEndSuites {
-  @Suite(.serialized, .disabled("swetcd serves one-member clusters only until peers land (issue 8); these scenarios need 3 members and run against it then"))
+  @Suite(.serialized, .disabled("issue 8: swetcd forms clusters now, but a deploy of swetcd over SSH still fails: swetcd logs 'ready to serve client requests' on each host, then the tool cannot connect to any endpoint (seen with 1 and 3 hosts); to investigate next"))
   struct MembershipSwetcdEndToEndTests {
     @Test func twoHostsJoinUnderWriteLoadAsLearnersFirst() async throws {
       try await MembershipScenarios.twoHostsJoinUnderWriteLoadAsLearnersFirst(.swetcd)
