@@ -37,13 +37,13 @@ public final class EtcdServer: Sendable {
   /// The transport's delegate (the transport holds it weakly).
   private let peerBridge: PeerBridge?
   /// Finishes when this member learns it was removed from the cluster.
-  let removal = AsyncStream<UInt64>.makeStream()
+  let removal = AsyncStream<Void>.makeStream()
   let publisher = Mutex<Task<Void, Never>?>(nil)
 
   /// Opens (or creates) the member's data dir and starts its Raft loop. A new data dir bootstraps the cluster
   /// --initial-cluster describes; an existing one restarts from its WAL and store (replaying entries the store had
   /// not committed), ignoring the --initial-* settings. A member joining a running cluster opens with
-  /// `EtcdServer.join`.
+  /// `EtcdServer.open`.
   public convenience init(
     settings: MemberSettings, log: ServerLog = ServerLog(), observers: ServerObservers = ServerObservers()
   ) throws(ServerError) {
@@ -106,7 +106,7 @@ public final class EtcdServer: Sendable {
       var backend = BackendOptions(batchInterval: settings.backendBatchInterval, batchLimit: settings.backendBatchLimit)
       backend.commitObserver = observers.backendCommit
       store = try KVStore(
-        path: DiskRaftStorage.memberDirectory(settings.dataDirectory) + "/snap/db",
+        path: settings.snapshotDirectory + "/db",
         options: KVStoreOptions(
           backend: backend,
           maxTxnOps: settings.maxTxnOps, quotaBackendBytes: settings.quotaBackendBytes, memberID: memberID))
@@ -162,10 +162,11 @@ public final class EtcdServer: Sendable {
     if settings.peerTransportEnabled {
       do {
         let removal = removal.continuation
+        PeerBridge.removeReceivedSnapshotFiles(in: settings.snapshotDirectory)
         let bridge = PeerBridge(
           loop: loop, clusterID: clusterID,
-          snapshotDirectory: DiskRaftStorage.memberDirectory(settings.dataDirectory) + "/snap",
-          onRemoved: { removal.yield($0) })
+          snapshotDirectory: settings.snapshotDirectory,
+          onRemoved: { _ in removal.yield() })
         let transport = try PeerTransport(options: Self.peerOptions(settings, memberID: memberID,
           clusterID: clusterID, log: log), delegate: bridge)
         loop.peers = transport
@@ -184,7 +185,7 @@ public final class EtcdServer: Sendable {
       peerBridge = nil
     }
     let removal = removal.continuation
-    loop.onRemoved = { [memberID] in removal.yield(memberID) }
+    loop.onRemoved = { removal.yield() }
     loop.start()
     watchDriver.start()
     publisher.withLock { $0 = Task { [self] in await publishAttributes() } }

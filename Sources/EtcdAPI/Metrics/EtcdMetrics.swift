@@ -131,14 +131,9 @@ extension EtcdMetrics {
     for (id, peer) in server.peerStatus() {
       let to = String(id, radix: 16)
       peerActive.labels(to).set(peer.active ? 1 : 0)
-      if let rtt = peer.roundTripTime { peerRoundTripTime.labels(to).set(Self.seconds(rtt)) }
-      if let difference = peer.clockDifference { peerClockDifference.labels(to).set(Self.seconds(difference)) }
+      if let rtt = peer.roundTripTime { peerRoundTripTime.labels(to).set(rtt.inSeconds) }
+      if let difference = peer.clockDifference { peerClockDifference.labels(to).set(difference.inSeconds) }
     }
-  }
-
-  private static func seconds(_ duration: Duration) -> Double {
-    let (seconds, attoseconds) = duration.components
-    return Double(seconds) + Double(attoseconds) / 1e18
   }
 
   /// The member's latency hooks, feeding the WAL fsync and backend commit histograms.

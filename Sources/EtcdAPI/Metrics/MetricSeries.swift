@@ -83,10 +83,7 @@ public final class Histogram: Sendable {
   }
 
   /// Observes a duration in seconds.
-  public func observe(_ duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    observe(Double(seconds) + Double(attoseconds) / 1e18)
-  }
+  public func observe(_ duration: Duration) { observe(duration.inSeconds) }
 
   /// Cumulative bucket counts (one per upper bound, then +Inf), the sum and the count.
   public var snapshot: (cumulative: [UInt64], sum: Double, count: UInt64) {
@@ -97,5 +94,13 @@ public final class Histogram: Sendable {
       return running
     }
     return (cumulative, sum, running)
+  }
+}
+
+extension Duration {
+  /// The duration in (fractional) seconds, as Prometheus reports times.
+  var inSeconds: Double {
+    let (seconds, attoseconds) = components
+    return Double(seconds) + Double(attoseconds) / 1e18
   }
 }

@@ -92,7 +92,7 @@ public enum ServerRunner {
       return 1
     }
     SystemdNotify.send("READY=1")
-    let removed = await waitForTermination(log: log, server: server)
+    await waitForTermination(log: log, server: server)
     // All listeners stop accepting at once and share one grace period for their in-flight calls.
     await withTaskGroup(of: Void.self) { group in
       for listener in listeners { group.addTask { await listener.stop(gracePeriod: .seconds(5)) } }
@@ -100,7 +100,6 @@ public enum ServerRunner {
     await server.stopPeers()
     server.stop()
     log.info("stopped member", ["name": configuration.name])
-    _ = removed
     return 0
   }
 
@@ -191,24 +190,16 @@ public enum ServerRunner {
       keyFile: tls.keyFile.isEmpty ? nil : tls.keyFile)
   }
 
-  /// Returns on the first SIGTERM or SIGINT (false), or once the member was removed from the cluster (true).
-  private static func waitForTermination(log: ServerLog, server: EtcdServer) async -> Bool {
-    let removal = Task {
-      await server.waitUntilRemoved()
-      return !Task.isCancelled
-    }
-    defer { removal.cancel() }
-    return await withTaskGroup(of: Bool.self) { group in
-      group.addTask { await waitForSignal(log: log); return false }
+  /// Returns on the first SIGTERM or SIGINT, or once the member was removed from the cluster.
+  private static func waitForTermination(log: ServerLog, server: EtcdServer) async {
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { await waitForSignal(log: log) }
       group.addTask {
-        guard await removal.value else { return false }
-        log.warn("the member has been permanently removed from the cluster; shutting down")
-        return true
+        await server.waitUntilRemoved()
+        if !Task.isCancelled { log.warn("the member has been permanently removed from the cluster; shutting down") }
       }
-      let first = await group.next() ?? false
+      await group.next()
       group.cancelAll()
-      removal.cancel()
-      return first
     }
   }
 

@@ -48,16 +48,16 @@ public struct ClusterService: Etcdserverpb_Cluster.ServiceProtocol {
     async throws -> ServerResponse<Etcdserverpb_MemberPromoteResponse>
   {
     do {
-      return try await unary(request) { (r, caller) async throws(ServerError) in
-        try await server.memberPromote(r, caller: caller)
-      }
-    } catch let error as RPCError where error.code == .unavailable {
+      return ServerResponse(
+        message: try await server.memberPromote(request.message, caller: Caller(metadata: request.metadata)))
+    } catch ServerError.promoteNeedsLeader(let leader) {
       // A follower: ask the leader, with the caller's metadata (its token).
-      let leader = server.raftStatus.leader
-      guard leader != 0, leader != server.memberID,
-        let urls = server.membership.member(leader)?.clientURLs, !urls.isEmpty
-      else { throw error }
+      guard leader != 0, let urls = server.membership.member(leader)?.clientURLs, !urls.isEmpty else {
+        throw ServerError.noLeader.rpcError
+      }
       return ServerResponse(message: try await forwarder.promote(request.message, metadata: request.metadata, to: urls))
+    } catch {
+      throw error.rpcError
     }
   }
 }

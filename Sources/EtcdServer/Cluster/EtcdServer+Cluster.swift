@@ -93,15 +93,19 @@ extension EtcdServer {
     if settings.strictReconfigCheck {
       guard Self.readyToPromote(membership.voters) else { throw .membership(.notEnoughStartedMembers) }
     }
-    let ready = await loop.inspect { status -> Bool? in
+    let learnerInSync = await loop.inspect { status -> Bool? in
+      // Only the leader tracks how far the learner got (nil on a follower).
       guard status.role == .leader else { return nil }
       let leaderMatch = status.progress[status.id]?.match ?? status.lastIndex
       guard let learner = status.progress[request.id] else { return false }
       return Double(learner.match) >= Double(leaderMatch) * 0.9
     }
-    guard let ready else { throw .stopped }
-    guard let ready else { throw .promoteNeedsLeader(leader: raftStatus.leader) }
-    guard ready else { throw .membership(.learnerNotReady) }
+    switch learnerInSync {
+    case nil: throw .stopped
+    case .some(nil): throw .promoteNeedsLeader(leader: raftStatus.leader)
+    case .some(false): throw .membership(.learnerNotReady)
+    case .some(true): break
+    }
     guard var promoted = membership.member(request.id) else { throw .membership(.memberNotFound) }
     promoted.isLearner = false
     try await proposeMembershipChange(.promote(request.id), promoted: promoted)
@@ -120,7 +124,9 @@ extension EtcdServer {
   private func proposeMembershipChange(_ change: MembershipChange, promoted: ClusterMember? = nil)
     async throws(ServerError)
   {
-    if let failure = loop.current.failure { throw failure }
+    let current = loop.current
+    if let failure = current.failure { throw failure }
+    if current.isLearner { throw .membership(.notSupportedForLearner) }
     guard case .membership = try await loop.submit(change, promoted: promoted).get() else { throw Self.mismatch }
   }
 

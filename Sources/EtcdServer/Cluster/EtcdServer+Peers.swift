@@ -12,7 +12,7 @@ extension EtcdServer {
     PeerTransportOptions(
       memberID: memberID, clusterID: clusterID, listenURLs: settings.listenPeerURLs, tls: settings.peerTLS,
       dialTimeout: .seconds(1),
-      snapshotDirectory: DiskRaftStorage.memberDirectory(settings.dataDirectory) + "/snap",
+      snapshotDirectory: settings.snapshotDirectory,
       log: { level, message, fields in
         let mapped: ServerLog.Level = switch level {
         case .debug: .debug
@@ -29,8 +29,7 @@ extension EtcdServer {
   public static func open(
     settings: MemberSettings, log: ServerLog = ServerLog(), observers: ServerObservers = ServerObservers()
   ) async throws(ServerError) -> EtcdServer {
-    let walDirectory = settings.walDirectory ?? DiskRaftStorage.memberDirectory(settings.dataDirectory) + "/wal"
-    guard settings.joinExisting, !FileManager.default.fileExists(atPath: walDirectory) else {
+    guard settings.joinExisting, !FileManager.default.fileExists(atPath: settings.effectiveWALDirectory) else {
       return try EtcdServer(settings: settings, log: log, observers: observers, joining: nil)
     }
     let own = Set(settings.advertisePeerURLs)

@@ -19,19 +19,10 @@ public enum MembershipChange: Sendable, Equatable {
   /// A running member publishes its name and client URLs.
   case publish(id: UInt64, name: String, clientURLs: [String])
 
-  /// The member concerned.
-  public var memberID: UInt64 {
-    switch self {
-    case .add(let member): member.id
-    case .remove(let id), .promote(let id): id
-    case .updatePeerURLs(let id, _), .publish(let id, _, _): id
-    }
-  }
-
   /// The Raft conf change for adds, removals and promotions, carrying `requestID` and the member (nil for the
   /// changes that travel as normal entries).
   func confChange(requestID: UInt64, promoted: ClusterMember? = nil) -> ConfChange? {
-    var context = withUnsafeBytes(of: requestID.bigEndian) { Array($0) }
+    var context = requestID.bigEndianBytes
     switch self {
     case .add(let member):
       context += member.encoded()
@@ -47,15 +38,16 @@ public enum MembershipChange: Sendable, Equatable {
   }
 
   /// Reads a committed conf change back: the proposer's request ID (0 for the member's own) and the change. An
-  /// addVoter of a member that is a learner in `membership` is a promotion.
+  /// addVoter of a member the membership has (or had) is a promotion (refused by the membership unless it is a
+  /// learner); an addVoter without a member is Raft's alone (--force-new-cluster), nil here.
   static func decode(_ change: ConfChange, in membership: Membership) -> (requestID: UInt64, change: MembershipChange)? {
     guard change.context.count >= 8 else { return nil }
-    let requestID = change.context.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    let requestID = UInt64(bigEndianBytes: change.context.prefix(8))
     let body = change.context.dropFirst(8)
     switch change.type {
     case .removeNode:
       return (requestID, .remove(change.nodeID))
-    case .addVoter where membership.member(change.nodeID)?.isLearner == true:
+    case .addVoter where membership.member(change.nodeID) != nil || membership.isRemoved(change.nodeID):
       return (requestID, .promote(change.nodeID))
     case .addVoter, .addLearner:
       guard var member = ClusterMember(decoding: body), member.id == change.nodeID else { return nil }

@@ -20,10 +20,6 @@ public enum MembershipError: Error, Sendable, Equatable, CustomStringConvertible
   case tooManyLearners
   /// A request a learner does not serve.
   case notSupportedForLearner
-  /// A removal that would leave the cluster without an active quorum.
-  case unhealthy
-  /// This member was removed from the cluster.
-  case removed
 
   /// etcd's gRPC status code.
   public var code: StatusCode {
@@ -32,7 +28,7 @@ public enum MembershipError: Error, Sendable, Equatable, CustomStringConvertible
       return .failedPrecondition
     case .badURLs: return .invalidArgument
     case .memberNotFound: return .notFound
-    case .notSupportedForLearner, .unhealthy, .removed: return .unavailable
+    case .notSupportedForLearner: return .unavailable
     }
   }
 
@@ -48,8 +44,6 @@ public enum MembershipError: Error, Sendable, Equatable, CustomStringConvertible
     case .learnerNotReady: return "etcdserver: can only promote a learner member which is in sync with leader"
     case .tooManyLearners: return "etcdserver: too many learner members in cluster"
     case .notSupportedForLearner: return "etcdserver: rpc not supported for learner"
-    case .unhealthy: return "etcdserver: unhealthy cluster"
-    case .removed: return "etcdserver: the member has been permanently removed from the cluster"
     }
   }
 }

@@ -21,10 +21,20 @@ final class PeerBridge: PeerTransportDelegate {
     self.onRemoved = onRemoved
   }
 
+  /// Removes backend files received from a leader (the transport's `snap-*.tmp`/`snap-*.db`) that a crash or stop
+  /// left before Raft installed them: at start nothing refers to them.
+  static func removeReceivedSnapshotFiles(in directory: String) {
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    for name in files where name.hasPrefix("snap-") && (name.hasSuffix(".tmp") || name.hasSuffix(".db")) {
+      try? FileManager.default.removeItem(atPath: directory + "/" + name)
+    }
+  }
+
   func receive(_ messages: [Message]) { loop.enqueue(.step(messages)) }
 
   func receive(snapshot message: Message, dataFile: String) {
-    loop.enqueue(.snapshotArrived(message, file: dataFile))
+    // The file is the loop's once queued; a stopped loop takes nothing, so it goes.
+    if !loop.enqueue(.snapshotArrived(message, file: dataFile)) { try? FileManager.default.removeItem(atPath: dataFile) }
   }
 
   func openSnapshotData(for message: Message) throws -> any PeerSnapshotSource {

@@ -124,30 +124,4 @@ enum GoValueParsing {
     let nanoseconds = negative ? -Int64(bitPattern: total) : Int64(total)
     return .nanoseconds(nanoseconds)
   }
-
-  /// Go's `time.Duration.String()` ("100ms", "5s", "2h0m0s"), used when printing settings the way etcd does.
-  static func format(_ duration: Duration) -> String {
-    let (seconds, attoseconds) = duration.components
-    var nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    if nanoseconds == 0 { return "0s" }
-    let sign = nanoseconds < 0 ? "-" : ""
-    nanoseconds = Swift.abs(nanoseconds)
-    func decimal(_ value: Int64, _ scale: Int64) -> String {
-      let whole = value / scale, remainder = value % scale
-      guard remainder != 0 else { return String(whole) }
-      var digits = String(remainder)
-      digits = String(repeating: "0", count: String(scale).count - 1 - digits.count) + digits
-      while digits.hasSuffix("0") { digits.removeLast() }
-      return "\(whole).\(digits)"
-    }
-    if nanoseconds < 1_000 { return "\(sign)\(nanoseconds)ns" }
-    if nanoseconds < 1_000_000 { return sign + decimal(nanoseconds, 1_000) + "µs" }
-    if nanoseconds < 1_000_000_000 { return sign + decimal(nanoseconds, 1_000_000) + "ms" }
-    let hours = nanoseconds / 3_600_000_000_000
-    let minutes = nanoseconds / 60_000_000_000 % 60
-    let secondsText = decimal(nanoseconds % 60_000_000_000, 1_000_000_000) + "s"
-    if hours > 0 { return "\(sign)\(hours)h\(minutes)m\(secondsText)" }
-    if minutes > 0 { return "\(sign)\(minutes)m\(secondsText)" }
-    return sign + secondsText
-  }
 }

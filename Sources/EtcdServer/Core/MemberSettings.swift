@@ -3,6 +3,7 @@
 
 import Foundation
 import PeerTransport
+import WAL
 
 /// The settings of a member.
 public struct MemberSettings: Sendable {
@@ -99,6 +100,12 @@ public struct MemberSettings: Sendable {
   public var initialMembers: [String: [String]] {
     initialCluster.isEmpty ? [name: advertisePeerURLs] : initialCluster
   }
+
+  /// <data-dir>/member/snap: Raft snapshots, the backend (`db`) and backend files received from the leader.
+  var snapshotDirectory: String { DiskRaftStorage.memberDirectory(dataDirectory) + "/snap" }
+
+  /// --wal-dir, or <data-dir>/member/wal.
+  var effectiveWALDirectory: String { walDirectory ?? DiskRaftStorage.memberDirectory(dataDirectory) + "/wal" }
 
   /// Election timeout in heartbeat ticks (etcd: election-timeout / heartbeat-interval).
   public var electionTicks: Int {

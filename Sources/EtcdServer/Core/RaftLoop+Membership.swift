@@ -23,33 +23,21 @@ extension RaftLoop {
     guard let confChange = change.confChange(requestID: id, promoted: promoted) else {
       return .failure(.internalError("\(change) is not a conf change"))
     }
-    let deadline = clock.now() + settings.requestTimeout
-    return await withCheckedContinuation { continuation in
-      let accepted = inbox.withLock { inbox -> Bool in
-        guard !inbox.stopped else { return false }
-        inbox.proposals[id] = Waiter(continuation: continuation, deadline: deadline)
-        inbox.commands.append(.proposeConfChange(id: id, confChange))
-        return true
-      }
-      if accepted { wake.signal() } else { continuation.resume(returning: .failure(.stopped)) }
-    }
+    return await proposeAndWait(id: id, .proposeConfChange(id: id, confChange))
   }
 
-  /// Runs `body` on the loop's thread with the node's status.
+  /// Runs `body` on the loop's thread with the node's status; nil when the loop stopped first.
   func inspect<T: Sendable>(_ body: @escaping @Sendable (RaftStatus) -> T) async -> T? {
     await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
-      let accepted = inbox.withLock { inbox -> Bool in
-        guard !inbox.stopped else { return false }
-        inbox.commands.append(.inspect { continuation.resume(returning: body($0)) })
-        return true
-      }
-      if accepted { wake.signal() } else { continuation.resume(returning: nil) }
+      if !enqueue(.inspect { continuation.resume(returning: $0.map(body)) }) { continuation.resume(returning: nil) }
     }
   }
 
-  /// A lone voter campaigns at once instead of waiting out an election timeout.
+  /// A lone voter campaigns at once instead of waiting out an election timeout. Raft refuses to campaign while
+  /// committed conf changes are unapplied, so this runs after a Ready is advanced, not while its entries apply.
   func campaignIfAlone() {
-    if confState.voters == [node.id] && node.status.role != .leader { try? node.campaign() }
+    guard confState.voters.count == 1, confState.voters.contains(node.id) else { return }
+    if node.status.role != .leader { try? node.campaign() }
   }
 
   /// Applies a committed conf-change entry. A replayed entry (applied before a restart) changes only the Raft
@@ -96,7 +84,7 @@ extension RaftLoop {
     let learner = confState.learners.contains(node.id)
     status.withLock { $0.isLearner = learner }
     syncPeers()
-    campaignIfAlone()
+    configurationMayLeaveUsAlone = true
     if !removed && membership.isRemoved(node.id) {
       removed = true
       log.warn("the member has been permanently removed from the cluster", [
@@ -108,20 +96,25 @@ extension RaftLoop {
 
   /// Points the transport at every other member's peer URLs and drops removed members.
   func syncPeers() {
+    syncedMembershipVersion = membership.version
     guard let peers else { return }
     let members = membership.members
     for member in members where member.id != node.id { peers.setPeer(member.id, urls: member.peerURLs) }
     for id in syncedPeerIDs.subtracting(members.map(\.id)) { peers.removePeer(id) }
     syncedPeerIDs = Set(members.map(\.id)).subtracting([node.id])
-    syncedMembershipVersion = membership.version
   }
 
   /// A snapshot message from the leader whose backend file arrived: the file waits until Raft hands the snapshot
-  /// over in a Ready (it may also refuse it as stale, then the file goes).
+  /// over in a Ready. Raft ignores a stale snapshot without a word, so files of snapshots at or below the applied
+  /// index go whenever another arrives (and at shutdown).
   func receiveSnapshot(_ message: Message, file: String) {
     guard let index = message.snapshot?.metadata.index else {
       try? FileManager.default.removeItem(atPath: file)
       return
+    }
+    for (stale, path) in arrivedSnapshots where stale <= applier.appliedIndex {
+      try? FileManager.default.removeItem(atPath: path)
+      arrivedSnapshots[stale] = nil
     }
     if let older = arrivedSnapshots[index] { try? FileManager.default.removeItem(atPath: older) }
     arrivedSnapshots[index] = file

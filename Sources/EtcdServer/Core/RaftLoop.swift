@@ -24,8 +24,9 @@ final class RaftLoop: @unchecked Sendable {
     case unreachable(NodeID)
     case snapshotStatus(NodeID, failed: Bool)
     case transferLeader(NodeID)
-    /// Runs on the loop's thread with the node's status (for checks that need the leader's progress).
-    case inspect(@Sendable (RaftStatus) -> Void)
+    /// Runs on the loop's thread with the node's status (for checks that need the leader's progress); nil when
+    /// the loop stopped first.
+    case inspect(@Sendable (RaftStatus?) -> Void)
     case stop
   }
 
@@ -69,6 +70,8 @@ final class RaftLoop: @unchecked Sendable {
   /// The peers the transport was last told about, and the membership version it reflects.
   var syncedPeerIDs: Set<UInt64> = []
   var syncedMembershipVersion: UInt64 = .max
+  /// Set when the configuration changed during a Ready: after it is advanced, a lone voter campaigns.
+  var configurationMayLeaveUsAlone = false
   private let appliedWaiters = Mutex<[AppliedWaiter]>([])
   let wake = DispatchSemaphore(value: 0)
   private let finished = DispatchSemaphore(value: 0)
@@ -159,14 +162,31 @@ final class RaftLoop: @unchecked Sendable {
 
   // MARK: Calls from other threads
 
-  /// Queues `command` for the loop (dropped once the loop stopped) and wakes it.
-  func enqueue(_ command: Command) {
+  /// Queues `command` for the loop and wakes it; false (dropped) once the loop stopped.
+  @discardableResult
+  func enqueue(_ command: Command) -> Bool {
     let accepted = inbox.withLock { inbox -> Bool in
       guard !inbox.stopped else { return false }
       inbox.commands.append(command)
       return true
     }
     if accepted { wake.signal() }
+    return accepted
+  }
+
+  /// Queues the proposal `command` whose entry carries `id` and waits until that entry is applied (or the proposal
+  /// fails, or its request times out).
+  func proposeAndWait(id: UInt64, _ command: Command) async -> Result<AppliedResponse, ServerError> {
+    let deadline = clock.now() + settings.requestTimeout
+    return await withCheckedContinuation { continuation in
+      let accepted = inbox.withLock { inbox -> Bool in
+        guard !inbox.stopped else { return false }
+        inbox.proposals[id] = Waiter(continuation: continuation, deadline: deadline)
+        inbox.commands.append(command)
+        return true
+      }
+      if accepted { wake.signal() } else { continuation.resume(returning: .failure(.stopped)) }
+    }
   }
 
   /// Proposes `request` and waits until it is applied (or fails, or the request times out).
@@ -177,16 +197,7 @@ final class RaftLoop: @unchecked Sendable {
     if data.count > settings.maxRequestBytes { return .failure(.requestTooLarge) }
     let raft = current
     if raft.committedIndex > raft.appliedIndex + Self.maxApplyLag { return .failure(.tooManyRequests) }
-    let deadline = clock.now() + settings.requestTimeout
-    return await withCheckedContinuation { continuation in
-      let accepted = inbox.withLock { inbox -> Bool in
-        guard !inbox.stopped else { return false }
-        inbox.proposals[id] = Waiter(continuation: continuation, deadline: deadline)
-        inbox.commands.append(.propose(id: id, data: data))
-        return true
-      }
-      if accepted { wake.signal() } else { continuation.resume(returning: .failure(.stopped)) }
-    }
+    return await proposeAndWait(id: id, .propose(id: id, data: data))
   }
 
   /// Waits until this member has applied everything committed when the call was made, as confirmed by the leader
@@ -235,7 +246,7 @@ final class RaftLoop: @unchecked Sendable {
         defer { inbox.commands.removeAll(keepingCapacity: true) }
         return inbox.commands
       }
-      for command in commands {
+      for (position, command) in commands.enumerated() {
         switch command {
         case .propose(let id, let data):
           do {
@@ -270,6 +281,7 @@ final class RaftLoop: @unchecked Sendable {
         case .inspect(let body):
           body(node.status)
         case .stop:
+          abandon(commands.dropFirst(position + 1))
           shutDown()
           return
         }
@@ -332,6 +344,10 @@ final class RaftLoop: @unchecked Sendable {
       if let id = Self.id(fromContext: state.requestContext) { answerRead(id, .success(state.index)) }
     }
     node.advance(ready)
+    if configurationMayLeaveUsAlone {
+      configurationMayLeaveUsAlone = false
+      campaignIfAlone()
+    }
     let applied = applier.appliedIndex
     status.withLock { $0.appliedIndex = applied }
     answerAppliedWaiters(applied)
@@ -423,21 +439,38 @@ final class RaftLoop: @unchecked Sendable {
   }
 
   private func shutDown() {
+    // Backend files of snapshots Raft never installed would otherwise stay in the snap directory.
+    for file in arrivedSnapshots.values { try? FileManager.default.removeItem(atPath: file) }
+    arrivedSnapshots = [:]
     do { try store.commit() } catch { log.error("final backend commit failed", ["error": "\(error)"]) }
     // Syncs the WAL and releases the data-dir lock, so the member can be opened again.
     do { try disk.close() } catch { log.error("closing the WAL failed", ["error": "\(error)"]) }
     drain(.stopped)
   }
 
+  /// Commands that will never run: inspections learn the loop stopped, received snapshot files go.
+  private func abandon(_ commands: some Sequence<Command>) {
+    for command in commands {
+      switch command {
+      case .inspect(let body): body(nil)
+      case .snapshotArrived(_, let file): try? FileManager.default.removeItem(atPath: file)
+      default: break
+      }
+    }
+  }
+
   private func drain(_ error: ServerError) {
-    let (proposals, reads) = inbox.withLock { inbox -> ([Waiter<AppliedResponse>], [Waiter<LogIndex>]) in
+    let (proposals, reads, leftover) = inbox.withLock {
+      inbox -> ([Waiter<AppliedResponse>], [Waiter<LogIndex>], [Command]) in
       inbox.stopped = true
       defer {
         inbox.proposals.removeAll()
         inbox.reads.removeAll()
+        inbox.commands.removeAll()
       }
-      return (Array(inbox.proposals.values), Array(inbox.reads.values))
+      return (Array(inbox.proposals.values), Array(inbox.reads.values), inbox.commands)
     }
+    abandon(leftover)
     proposalsFailed.add(UInt64(proposals.count), ordering: .relaxed)
     for waiter in proposals { waiter.continuation.resume(returning: .failure(error)) }
     for waiter in reads { waiter.continuation.resume(returning: .failure(error)) }
@@ -448,10 +481,10 @@ final class RaftLoop: @unchecked Sendable {
     for waiter in applied { waiter.continuation.resume(returning: .failure(error)) }
   }
 
-  private static func context(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { Array($0) } }
+  private static func context(_ id: UInt64) -> [UInt8] { id.bigEndianBytes }
 
   private static func id(fromContext context: [UInt8]) -> UInt64? {
     guard context.count == 8 else { return nil }
-    return context.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    return UInt64(bigEndianBytes: context)
   }
 }

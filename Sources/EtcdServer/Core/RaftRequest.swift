@@ -120,9 +120,9 @@ public enum RaftRequest: Sendable, Equatable {
     var bytes = [UInt8]()
     bytes.reserveCapacity(9 + (auth == nil ? 0 : 10 + name.count) + body.count)
     bytes.append(auth == nil ? kind : kind | Self.headerFlag)
-    withUnsafeBytes(of: id.bigEndian) { bytes.append(contentsOf: $0) }
+    bytes.append(contentsOf: id.bigEndianBytes)
     if let auth {
-      withUnsafeBytes(of: auth.revision.bigEndian) { bytes.append(contentsOf: $0) }
+      bytes.append(contentsOf: auth.revision.bigEndianBytes)
       withUnsafeBytes(of: UInt16(name.count).bigEndian) { bytes.append(contentsOf: $0) }
       bytes.append(contentsOf: name)
     }
@@ -134,12 +134,12 @@ public enum RaftRequest: Sendable, Equatable {
   static func decode(_ data: [UInt8]) throws(ServerError) -> (id: UInt64, auth: AuthInfo?, request: RaftRequest)? {
     guard !data.isEmpty else { return nil }
     guard data.count >= 9 else { throw .corruptEntry("an entry of \(data.count) bytes is too short for a request") }
-    let id = data[1..<9].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    let id = UInt64(bigEndianBytes: data[1..<9])
     var start = 9
     var auth: AuthInfo?
     if data[0] & headerFlag != 0 {
       guard data.count >= 19 else { throw .corruptEntry("an entry of \(data.count) bytes is too short for a header") }
-      let revision = data[9..<17].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+      let revision = UInt64(bigEndianBytes: data[9..<17])
       let length = Int(data[17]) << 8 | Int(data[18])
       guard data.count >= 19 + length else { throw .corruptEntry("the header's user name runs past the entry") }
       auth = AuthInfo(username: String(decoding: data[19..<(19 + length)], as: UTF8.self), revision: revision)
@@ -188,5 +188,15 @@ public enum RaftRequest: Sendable, Equatable {
     case 25: .memberAttributes(try .init(serializedBytes: body))
     default: nil
     }
+  }
+}
+
+extension UInt64 {
+  /// The value as 8 bytes, big-endian (request IDs in entries, conf changes and read contexts).
+  var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
+
+  /// Reads big-endian bytes (8 for a whole value).
+  init(bigEndianBytes bytes: some Collection<UInt8>) {
+    self = bytes.reduce(0) { $0 << 8 | UInt64($1) }
   }
 }

@@ -42,7 +42,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The leader changed while a linearizable read waited (etcd: "etcdserver: leader changed").
   case leaderChanged
   /// MemberPromote reached a follower: only the leader (`leader`, 0 when unknown) knows whether the learner is in
-  /// sync, so the API layer forwards the call there (etcd forwards it over the peer port).
+  /// sync, so the API layer forwards the call there (etcd forwards it over the peer port); never sent to a client.
   case promoteNeedsLeader(leader: UInt64)
 
   /// The gRPC status code etcd uses for this error.
@@ -102,9 +102,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case .auth(let error): return error.description
     case .membership(let error): return error.description
     case .leaderChanged: return "etcdserver: leader changed"
-    case .promoteNeedsLeader(let leader):
-      return leader == 0
-        ? "etcdserver: no leader" : "etcdserver: not leader (promote goes to the leader \(String(leader, radix: 16)))"
+    case .promoteNeedsLeader: return "etcdserver: not leader"
     }
   }
 }

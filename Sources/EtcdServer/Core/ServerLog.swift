@@ -40,6 +40,7 @@ public final class ServerLog: Sendable {
 
   /// A line at `level` with fields from a dictionary (written in key order), e.g. from the peer transport.
   public func log(_ level: Level, _ message: String, fields: [String: String], caller: String = #fileID, line: Int = #line) {
+    guard level >= minimum else { return }
     emit(level, message, fields.sorted { $0.key < $1.key }, caller: caller, line: line)
   }
 

@@ -99,10 +99,12 @@ extension EtcdServer {
     -> Etcdserverpb_MoveLeaderResponse
   {
     guard raftStatus.leader == memberID else { throw .notLeader }
-    let known = membership.members.isEmpty ? request.targetID == memberID : membership.member(request.targetID) != nil
-    guard known, membership.member(request.targetID)?.isLearner != true else { throw .badLeaderTransferee }
+    // The leader itself, or a voting member.
+    guard request.targetID == memberID || membership.member(request.targetID)?.isLearner == false else {
+      throw .badLeaderTransferee
+    }
     if request.targetID != memberID {
-      loop.enqueue(.transferLeader(request.targetID))
+      guard loop.enqueue(.transferLeader(request.targetID)) else { throw .stopped }
       let deadline = clock.now() + settings.requestTimeout
       while raftStatus.leader != request.targetID {
         if clock.now() >= deadline { throw .leaderTransferTimeout }
