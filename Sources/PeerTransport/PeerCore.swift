@@ -31,8 +31,6 @@ final class PeerCore: Sendable {
     statuses.withLock { change(&$0[peer, default: PeerStatus()]) }
   }
 
-  func status(of peer: UInt64) -> PeerStatus { statuses.withLock { $0[peer] ?? PeerStatus() } }
-
   func forget(_ peer: UInt64) { _ = statuses.withLock { $0.removeValue(forKey: peer) } }
 
   func allStatuses() -> [UInt64: PeerStatus] { statuses.withLock { $0 } }

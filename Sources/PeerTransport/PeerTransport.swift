@@ -158,13 +158,17 @@ public final class PeerTransport: Sendable {
       core.log(.error, "cannot add remote peer", ["remote-peer-id": PeerWire.hex(id), "error": error.description])
       return
     }
+    // Started while installed under the lock: a `stop()` either sees the link (and stops it) or came first (and the
+    // link never starts).
     let (installed, replaced) = state.withLock { state -> (Bool, PeerLink?) in
       guard !state.stopped else { return (false, nil) }
-      defer { state.links[id] = link }
+      defer {
+        state.links[id] = link
+        link.start()
+      }
       return (true, state.links[id])
     }
     guard installed else { return }
-    link.start()
     core.log(.info, replaced == nil ? "added remote peer" : "updated remote peer", [
       "local-member-id": core.localID, "remote-peer-id": PeerWire.hex(id), "remote-peer-urls": urls.joined(separator: ","),
     ])

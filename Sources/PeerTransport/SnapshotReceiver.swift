@@ -60,7 +60,11 @@ struct SnapshotReceiver {
         "snapshot-index": "\(message.snapshot?.metadata.index ?? 0)", "remote-peer-id": PeerWire.hex(sender),
         "size": "\(total)", "path": path,
       ])
-      core.delegate?.receive(snapshot: message, dataFile: path)
+      if let delegate = core.delegate {
+        delegate.receive(snapshot: message, dataFile: path)
+      } else {
+        try? FileManager.default.removeItem(atPath: path)
+      }
     } catch let error as PeerTransportError {
       logFailure(error.description)
       throw RPCError(code: .dataLoss, message: error.description)

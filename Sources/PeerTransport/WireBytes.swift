@@ -28,8 +28,6 @@ struct WireWriter {
   mutating func fixed64(_ value: UInt64) {
     for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
   }
-
-  static func varintSize(_ value: UInt64) -> Int { max(1, (64 - value.leadingZeroBitCount + 6) / 7) }
 }
 
 /// Reads wire values; every read checks the remaining length and throws ``PeerTransportError/malformed(_:)``.

@@ -73,7 +73,7 @@ extension Backend {
       let applied = ConsistentIndex(
         index: UInt64(bitPattern: try stored(MetaKey.consistentIndex) ?? 0),
         term: UInt64(bitPattern: try stored(MetaKey.term) ?? 0))
-      guard applied.index >= minimumConsistentIndex, applied.index > 0 || minimumConsistentIndex == 0 else {
+      guard applied.index >= minimumConsistentIndex else {
         throw refuse("its consistent index \(applied.index) is below \(minimumConsistentIndex), the index of the "
           + "snapshot it should hold")
       }
@@ -111,5 +111,13 @@ extension Backend {
     guard fd >= 0 else { throw MVCCError.backend(path: path, detail: "open for fsync failed (errno \(errno))") }
     defer { close(fd) }
     guard fsync(fd) == 0 else { throw MVCCError.backend(path: path, detail: "fsync failed (errno \(errno))") }
+  }
+}
+
+extension Backend {
+  /// Removes SQLite's files beside the database at `path` (`-wal`, `-shm`, `-journal`), which would otherwise be
+  /// replayed onto a database put in its place.
+  static func removeSidecarFiles(of path: String) {
+    for suffix in ["-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
   }
 }

@@ -92,7 +92,7 @@ public enum SnapshotFile {
     guard Array(SHA256.hash(data: body)) == expected else {
       throw MVCCError.corrupt(path: snapshotPath, detail: "the SHA-256 trailer does not match the \(body.count) bytes before it (the snapshot is damaged or truncated; take a new one)")
     }
-    for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
+    Backend.removeSidecarFiles(of: databasePath)
     do { try body.write(to: URL(fileURLWithPath: databasePath), options: .atomic) } catch {
       throw MVCCError.backend(path: databasePath, detail: "writing the restored database failed: \(error)")
     }

@@ -47,7 +47,7 @@ extension KVStore {
           throw MVCCError.backend(path: target, detail: "renaming the restored database into place failed (errno \(errno)); the current store is unchanged")
         }
         installed = true
-        for suffix in ["-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: target + suffix) }
+        Backend.removeSidecarFiles(of: target)
         try Backend.syncFile(StagedDatabase.directory(of: target))
         let reopened: Backend
         do throws(MVCCError) { reopened = try Backend(path: target, options: options.backend) } catch {
@@ -111,7 +111,7 @@ private struct StagedDatabase {
 
   /// Undoes the move of a refused file (renamed back, or the copy removed) and removes SQLite's side files.
   func giveBack() {
-    for suffix in ["-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    Backend.removeSidecarFiles(of: path)
     if renamed, rename(path, source) == 0 { return }
     try? FileManager.default.removeItem(atPath: path)
   }
