@@ -152,11 +152,24 @@ struct StoreAnswers: Equatable {
         seen.update { $0[answer, default: 0] += 1 }
       }
     }
+    /// Waits (up to 30 s, for a loaded machine) until the reader has given `answer` at least once.
+    func readerSaw(_ answer: String) -> Bool {
+      let deadline = Date().addingTimeInterval(30)
+      while seen.get()[answer] == nil {
+        if Date() > deadline { return false }
+        Thread.sleep(forTimeInterval: 0.001)
+      }
+      return true
+    }
+    // The reader is reading before the restore starts: it has seen the old store.
+    let sawOld = readerSaw("old,old@\(oldRevision)")
+    #expect(sawOld, "the reader never saw the old store: \(seen.get())")
     try target.restore(fromDatabaseFile: file)
     // Keep reading until the reader has seen the new store too.
-    while seen.get()["new,new@\(newRevision)"] == nil { Thread.sleep(forTimeInterval: 0.001) }
+    let sawNew = readerSaw("new,new@\(newRevision)")
     stop.set(true)
     finished.wait()
+    #expect(sawNew, "the reader never saw the restored store: \(seen.get())")
     let answers = Set(seen.get().keys)
     #expect(answers.isSubset(of: ["old,old@\(oldRevision)", "new,new@\(newRevision)"]), "\(seen.get())")
   }
@@ -184,14 +197,14 @@ struct StoreAnswers: Equatable {
       let pageSize = 4096
       for offset in stride(from: pageSize, to: bytes.count, by: 7) { bytes[offset] = 0xA5 }
       try bytes.write(to: URL(fileURLWithPath: file))
-      expectedDetail = "refused as a snapshot database"
+      expectedDetail = "SQLite's quick check found damage"
     case "trailer":
       try source.store.snapshot(in: fixture.dir.path).write(to: file)  // etcdctl's file: bytes then SHA-256
       expectedDetail = "SHA-256 trailer"
     case "truncated":
       let bytes = try Data(contentsOf: URL(fileURLWithPath: try source.databaseCopy(in: fixture.dir)))
       try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: file))
-      expectedDetail = "refused as a snapshot database"
+      expectedDetail = "SQLite cannot read it"  // its header names more pages than the file holds
     default:
       let empty = try KVStore(path: fixture.dir.file("empty.db"))
       try empty.put("x", "y")

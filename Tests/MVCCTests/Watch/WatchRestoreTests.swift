@@ -34,6 +34,26 @@ import Testing
     #expect(!missed.isEmpty)
     #expect(Array(events.dropLast()) == missed)
     #expect(events.last?.kv.value == b("live") && events.last?.kv.modRevision == 66)
+  }
+
+  @Test func aWatcherThatHadNotReadTheOldStoresRevisionsGetsThemFromTheRestoredHistory() throws {
+    let source = try RestoreSource()  // revision 65, compacted at 30
+    let fixture = StoreFixture()
+    defer { source.remove(); fixture.remove() }
+    let (target, hub) = try openWatchedTarget(fixture, revisions: 36)  // revision 36 is the "k9" target-only put
+    let stream = hub.openStream(bufferCapacity: 1_000)
+    // Unsynced (its start revision is not past the current one) and not caught up before the restore: revision 36
+    // must then come from the restored history, where it is the source's put, not the old store's "k9".
+    stream.create(WatchCreateRequest(range: .prefix(b("k")), startRevision: 36))
+    #expect(hub.statistics.synced == 0 && hub.statistics.unsynced == 1)
+    #expect(try target.get("k9").kvs.first?.value == b("target-only"))
+
+    try target.restore(fromDatabaseFile: try source.databaseCopy(in: fixture.dir))
+    hub.syncUntilIdle()
+    let events = stream.drain().flatMap(\.events)
+    let fromRestored = try source.store.events(from: 36, through: 65, limit: 0).filter { $0.kv.key.starts(with: b("k")) }
+    #expect(fromRestored.first?.kv.modRevision == 36)
+    #expect(events == fromRestored)
     #expect(!events.contains { $0.kv.value == b("target-only") })
   }
 
