@@ -70,6 +70,10 @@ final class RaftLoop: @unchecked Sendable {
   /// The peers the transport was last told about, and the membership version it reflects.
   var syncedPeerIDs: Set<UInt64> = []
   var syncedMembershipVersion: UInt64 = .max
+  /// Proposals made while no leader was known, proposed again once one is (unless their waiter timed out).
+  var waitingForLeader: [(id: UInt64, data: [UInt8])] = []
+  /// Set when a leader became known during a Ready: after it is advanced, the waiting proposals go.
+  var leaderArrived = false
   /// Set when the configuration changed during a Ready: after it is advanced, a lone voter campaigns.
   var configurationMayLeaveUsAlone = false
   private let appliedWaiters = Mutex<[AppliedWaiter]>([])
@@ -252,7 +256,12 @@ final class RaftLoop: @unchecked Sendable {
           do {
             try node.propose(data)
           } catch {
-            answerProposal(id, .failure(status.withLock { $0.leader } == 0 ? .noLeader : .timeout))
+            if status.withLock({ $0.leader }) == 0 {
+              // As etcd, a proposal waits (up to its deadline) for the next leader instead of failing at once.
+              waitingForLeader.append((id, data))
+            } else {
+              answerProposal(id, .failure(.timeout))
+            }
           }
         case .proposeConfChange(let id, let change):
           do {
@@ -319,7 +328,10 @@ final class RaftLoop: @unchecked Sendable {
       let previous = status.withLock { $0.leader }
       let wasLeader = previous == node.id
       status.withLock { $0.leader = soft.leader }
-      if soft.leader != 0 && soft.leader != previous { leaderChanges.add(1, ordering: .relaxed) }
+      if soft.leader != 0 && soft.leader != previous {
+        leaderChanges.add(1, ordering: .relaxed)
+        leaderArrived = true
+      }
       let isLeader = soft.leader == node.id
       if isLeader && !wasLeader {
         leases.promote(now: clock.now(), extend: settings.electionTimeout)
@@ -344,6 +356,10 @@ final class RaftLoop: @unchecked Sendable {
       if let id = Self.id(fromContext: state.requestContext) { answerRead(id, .success(state.index)) }
     }
     node.advance(ready)
+    if leaderArrived {
+      leaderArrived = false
+      proposeWaitingForLeader()
+    }
     if configurationMayLeaveUsAlone {
       configurationMayLeaveUsAlone = false
       campaignIfAlone()
@@ -446,6 +462,16 @@ final class RaftLoop: @unchecked Sendable {
     // Syncs the WAL and releases the data-dir lock, so the member can be opened again.
     do { try disk.close() } catch { log.error("closing the WAL failed", ["error": "\(error)"]) }
     drain(.stopped)
+  }
+
+  /// Proposes again what waited for a leader; a proposal whose waiter already timed out is dropped (its client was
+  /// told it failed, so it must never apply).
+  private func proposeWaitingForLeader() {
+    let waiting = waitingForLeader
+    waitingForLeader = []
+    for (id, data) in waiting where inbox.withLock({ $0.proposals[id] != nil }) {
+      do { try node.propose(data) } catch { waitingForLeader.append((id, data)) }
+    }
   }
 
   /// Commands that will never run: inspections learn the loop stopped, received snapshot files go.
