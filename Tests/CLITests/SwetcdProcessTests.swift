@@ -49,3 +49,39 @@ import TestSupport
     #expect(reread.stdout == "hello\n", "\(reread.stderr)")
   }
 }
+
+/// swetcd as a packaged service runs it: as an unprivileged user (the deploy's `etcd` user; here `nobody`).
+@Suite(.enabled(if: getuid() == 0, "needs root to start swetcd as another user"))
+struct SwetcdUnprivilegedProcessTests {
+  /// Regression: a socket option only root may set was applied to every accepted connection; its failure ended the
+  /// listener, so an unprivileged member logged "ready to serve client requests" and then refused every client
+  /// after the first connection.
+  @Test func unprivilegedMemberKeepsServingConnectionAfterConnection() async throws {
+    let directory = makeTemporaryDirectory("swetcd-unprivileged")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory)
+    let client = "http://127.0.0.1:\(freeTCPPort())"
+    let peer = "http://127.0.0.1:\(freeTCPPort())"
+    let server = try ChildProcess.startLogged("/usr/bin/setpriv", [
+      "--reuid=nobody", "--regid=nogroup", "--clear-groups", ChildProcess.product("swetcd"),
+      "--name", "infra0", "--data-dir", directory + "/data", "--listen-client-urls", client,
+      "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+      "--initial-cluster", "infra0=\(peer)", "--unsafe-no-fsync",
+    ], logPath: directory + "/swetcd.log")
+    defer { server.stop() }
+    let ready = try await offPool { server.waitForOutput(containing: "ready to serve client requests", timeout: 30) }
+    try #require(ready, "\(server.output)")
+    let etcdctl = try #require(ChildProcess.which("etcdctl"))
+    // Each etcdctl run is a new connection; so is each curl.
+    for round in 0..<3 {
+      let put = try await ChildProcess.runDetached(etcdctl, [
+        "--endpoints=\(client)", "--dial-timeout=3s", "--command-timeout=5s", "put", "k\(round)", "v",
+      ], environment: ["ETCDCTL_API": "3"])
+      #expect(put.stdout == "OK\n", "round \(round): \(put.stderr)\n\(server.output.suffix(2000))")
+      let health = try await ChildProcess.runDetached("/usr/bin/curl", ["-s", "-m", "5", client + "/health"])
+      #expect(health.stdout == "{\"health\":\"true\"}", "round \(round): \(health.stdout)")
+    }
+    #expect(server.process.isRunning, "\(server.output.suffix(2000))")
+    #expect(!server.output.contains("listener failed"), "\(server.output.suffix(2000))")
+  }
+}

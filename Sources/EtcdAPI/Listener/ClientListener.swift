@@ -38,6 +38,8 @@ public final class ClientListener: Sendable {
     case stopped
   }
   private let state = Mutex(State.idle)
+  /// Yields once if serving ends while the listener was not being stopped; finished by `stop`.
+  private let unexpectedEnd = AsyncStream<String>.makeStream()
 
   /// The peer common name is set in request metadata before any of `interceptors` run.
   /// - Parameters:
@@ -88,11 +90,16 @@ public final class ClientListener: Sendable {
       transport: transport, services: services,
       interceptors: [PeerIdentityInterceptor(registry: registry)] + interceptors)
     let task = Task {
+      let reason: String
       do {
         try await server.serve()
-        signal.complete(.failure(EtcdAPIError.bindFailed(url: url.description, message: "the server stopped before listening")))
+        reason = "the server stopped accepting connections"
       } catch {
-        signal.complete(.failure(EtcdAPIError.bindFailed(url: url.description, message: "\(error)")))
+        reason = "\(error)"
+      }
+      signal.complete(.failure(EtcdAPIError.bindFailed(url: url.description, message: reason)))
+      if self.state.withLock({ if case .running = $0 { return true } else { return false } }) {
+        self.unexpectedEnd.continuation.yield(reason)
       }
     }
     let address: NIOCore.SocketAddress
@@ -109,6 +116,13 @@ public final class ClientListener: Sendable {
     return bound
   }
 
+  /// Returns why serving ended when it ended on its own (the listening socket failed) after `start`; returns nil
+  /// once `stop` is called instead. etcd exits on a failed listener ("listener failed"), and so does swetcd.
+  public func waitUntilEndedUnexpectedly() async -> String? {
+    for await reason in unexpectedEnd.stream { return reason }
+    return nil
+  }
+
   /// Stops accepting connections and lets in-flight requests finish for up to `gracePeriod`; then closes whatever
   /// is left. Streamed HTTP responses (open-ended, such as watches) are ended at once. Idempotent.
   public func stop(gracePeriod: Duration = .seconds(10)) async {
@@ -117,6 +131,7 @@ public final class ClientListener: Sendable {
       if case .running(let running) = state { return running }
       return nil
     }
+    unexpectedEnd.continuation.finish()
     guard let running else { return }
     running.server.beginGracefulShutdown()
     await withTaskGroup(of: Bool.self) { group in

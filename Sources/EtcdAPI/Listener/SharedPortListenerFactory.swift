@@ -60,9 +60,13 @@ struct SharedPortListenerFactory: HTTP2ServerTransport.ListenerFactory {
       let channel = try await ServerBootstrap(group: eventLoopGroup)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .serverChannelInitializer { listenerConfigurator.configure(channel: $0) }
-        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
         .bind(host: url.host, port: url.port) { channel in
           channel.eventLoop.makeCompletedFuture {
+            // Set here, not as a child channel option: a failing child option makes NIO's accept handler fire the
+            // error into the listening channel, which ends grpc-swift's accept loop and so the whole listener. A
+            // connection that cannot take the option is still served. (TCP level: `.socketOption(.tcp_nodelay)`
+            // would set SOL_SOCKET option 1, SO_DEBUG, which only root may set.)
+            try? channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
             let operations = channel.pipeline.syncOperations
             if let sslContext {
               try operations.addHandler(NIOSSLServerHandler(context: sslContext))

@@ -92,7 +92,7 @@ public enum ServerRunner {
       return 1
     }
     SystemdNotify.send("READY=1")
-    await waitForTermination(log: log, server: server)
+    let status = await waitForTermination(log: log, server: server, listeners: listeners)
     // All listeners stop accepting at once and share one grace period for their in-flight calls.
     await withTaskGroup(of: Void.self) { group in
       for listener in listeners { group.addTask { await listener.stop(gracePeriod: .seconds(5)) } }
@@ -100,7 +100,7 @@ public enum ServerRunner {
     await server.stopPeers()
     server.stop()
     log.info("stopped member", ["name": configuration.name])
-    return 0
+    return status
   }
 
   /// Peer TLS: the configured files, or a self-signed certificate in <data-dir>/fixtures/peer with --peer-auto-tls.
@@ -191,15 +191,35 @@ public enum ServerRunner {
   }
 
   /// Returns on the first SIGTERM or SIGINT, or once the member was removed from the cluster.
-  private static func waitForTermination(log: ServerLog, server: EtcdServer) async {
-    await withTaskGroup(of: Void.self) { group in
-      group.addTask { await waitForSignal(log: log) }
+  /// Returns the exit status once a signal came (0), the member was removed (0), or a client listener failed (1,
+  /// as etcd exits on "listener failed", so that systemd or the supervisor restarts a member that serves nobody).
+  private static func waitForTermination(log: ServerLog, server: EtcdServer, listeners: [ClientListener]) async -> Int32 {
+    await withTaskGroup(of: Int32?.self) { group in
+      group.addTask {
+        await waitForSignal(log: log)
+        return 0
+      }
       group.addTask {
         await server.waitUntilRemoved()
         if !Task.isCancelled { log.warn("the member has been permanently removed from the cluster; shutting down") }
+        return 0
       }
-      await group.next()
+      for listener in listeners {
+        group.addTask {
+          guard let reason = await listener.waitUntilEndedUnexpectedly() else { return nil }
+          log.error("listener failed", ["address": listener.configuration.url.description, "error": reason])
+          printError("listener on \(listener.configuration.url) failed: \(reason); stopping so that the member is restarted")
+          return 1
+        }
+      }
+      var status: Int32 = 0
+      while let finished = await group.next() {
+        guard let finished else { continue }
+        status = finished
+        break
+      }
       group.cancelAll()
+      return status
     }
   }
 

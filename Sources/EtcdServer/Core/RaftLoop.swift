@@ -92,6 +92,8 @@ final class RaftLoop: @unchecked Sendable {
   private var lastLeaseCheck: Duration = .zero
   private var lastDeadlineCheck: Duration = .zero
   private var lastTokenPurge: Duration = .zero
+  /// The soft state of the last Ready that carried one (for the leadership log lines).
+  private var lastSoftState = SoftState(leader: 0, role: .follower)
 
   /// What other threads may read about the member's Raft state.
   struct LoopStatus: Sendable {
@@ -325,6 +327,8 @@ final class RaftLoop: @unchecked Sendable {
 
   private func handle(_ ready: Ready) throws {
     if let soft = ready.softState {
+      logLeadership(from: lastSoftState, to: soft, term: ready.hardState?.term ?? status.withLock { $0.term })
+      lastSoftState = soft
       let previous = status.withLock { $0.leader }
       let wasLeader = previous == node.id
       status.withLock { $0.leader = soft.leader }

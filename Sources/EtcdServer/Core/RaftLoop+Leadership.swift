@@ -1,0 +1,31 @@
+// The Raft loop's leadership log lines: etcd's raft logs every role change and every leader it learns or loses
+// ("... became leader at term 2", "raft.node: ... elected leader ... at term 2"). Operators read elections from
+// them, and the cluster tests time failovers with them.
+
+import Raft
+
+extension RaftLoop {
+  /// Logs what changed between the last soft state and `soft`, at `term` (the term of the Ready that carried it).
+  func logLeadership(from previous: SoftState, to soft: SoftState, term: Term) {
+    let me = String(node.id, radix: 16)
+    if soft.role != previous.role {
+      log.info("\(me) became \(Self.roleName(soft.role)) at term \(term)")
+    }
+    guard soft.leader != previous.leader else { return }
+    if previous.leader != 0 {
+      log.info("raft.node: \(me) lost leader \(String(previous.leader, radix: 16)) at term \(term)")
+    }
+    if soft.leader != 0 {
+      log.info("raft.node: \(me) elected leader \(String(soft.leader, radix: 16)) at term \(term)")
+    }
+  }
+
+  private static func roleName(_ role: Role) -> String {
+    switch role {
+    case .follower: "follower"
+    case .preCandidate: "pre-candidate"
+    case .candidate: "candidate"
+    case .leader: "leader"
+    }
+  }
+}
