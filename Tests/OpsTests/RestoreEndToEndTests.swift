@@ -133,7 +133,7 @@ extension OpsEndToEndSuites {
 }
 
 extension OpsEndToEndSuites {
-  @Suite(.serialized, .disabled("issue 8: swetcd forms clusters now, but a deploy of swetcd over SSH still fails: swetcd logs 'ready to serve client requests' on each host, then the tool cannot connect to any endpoint (seen with 1 and 3 hosts); to investigate next"))
+  @Suite(.serialized, .disabled("swetcd-ops restore checks and restores a snapshot with the server's ctl, and swetcdctl has no snapshot commands yet (it has only 'version'; its commands are a later issue); etcdctl cannot read swetcd's SQLite snapshots"))
   struct RestoreSwetcdEndToEndTests {
     @Test func destroyedDataDirsComeBackFromASnapshot() async throws {
       try await RestoreScenarios.destroyedDataDirsComeBackFromASnapshot(.swetcd)

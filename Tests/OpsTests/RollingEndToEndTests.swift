@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// `swetcd-ops upgrade`, `restart`, `defrag` and `compact` against real OpenSSH test hosts running the real etcd
-/// 3.4, checked with the real etcdctl and by watching the server processes from this machine.
+/// 3.4 and against swetcd, checked with the real etcdctl and by watching the server processes from this machine.
 enum RollingScenarios {
   /// Every host's server PID, each required to be there.
   static func pids(_ scenario: DeployScenario) throws -> [String: String] {
@@ -223,6 +223,19 @@ extension OpsEndToEndSuites {
 
     @Test func withoutYesNothingChangesThenDefragAndCompactDoTheirWork() async throws {
       try await RollingScenarios.guardrailsThenDefragAndCompact(.etcd)
+    }
+  }
+}
+
+extension OpsEndToEndSuites {
+  @Suite(.serialized, .enabled(if: deployPrerequisites == nil, "\(deployPrerequisites ?? "")"))
+  struct RollingSwetcdEndToEndTests {
+    @Test func rollingUpgradeUnderLoadRestartsEachMemberOnceWithTheLeaderLast() async throws {
+      try await RollingScenarios.rollingUpgradeUnderLoad(.swetcd)
+    }
+
+    @Test func withoutYesNothingChangesThenDefragAndCompactDoTheirWork() async throws {
+      try await RollingScenarios.guardrailsThenDefragAndCompact(.swetcd)
     }
   }
 }

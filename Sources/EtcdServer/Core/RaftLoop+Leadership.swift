@@ -1,6 +1,7 @@
-// The Raft loop's leadership log lines: etcd's raft logs every role change and every leader it learns or loses
-// ("... became leader at term 2", "raft.node: ... elected leader ... at term 2"). Operators read elections from
-// them, and the cluster tests time failovers with them.
+// The Raft loop's leadership and configuration log lines: etcd's raft logs every role change, every leader it learns
+// or loses ("... became leader at term 2", "raft.node: ... elected leader ... at term 2") and every configuration
+// ("... switched to configuration voters=(...) learners=(...)"). Operators read elections and membership from them,
+// and the tests time failovers and order learner promotions with them.
 
 import Raft
 
@@ -18,6 +19,16 @@ extension RaftLoop {
     if soft.leader != 0 {
       log.info("raft.node: \(me) elected leader \(String(soft.leader, radix: 16)) at term \(term)")
     }
+  }
+
+  /// etcd's raft line for a new configuration: "<me> switched to configuration voters=(<ids>) learners=(<ids>)",
+  /// IDs in decimal and ascending, learners only when there are some.
+  func logConfiguration() {
+    var text = "voters=(\(confState.voters.sorted().map(String.init).joined(separator: " ")))"
+    if !confState.learners.isEmpty {
+      text += " learners=(\(confState.learners.sorted().map(String.init).joined(separator: " ")))"
+    }
+    log.info("\(String(node.id, radix: 16)) switched to configuration \(text)")
   }
 
   private static func roleName(_ role: Role) -> String {

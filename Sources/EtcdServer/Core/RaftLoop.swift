@@ -87,7 +87,9 @@ final class RaftLoop: @unchecked Sendable {
   private let leaderChanges = Atomic<UInt64>(0)
   private let proposalsFailed = Atomic<UInt64>(0)
   let status = Mutex(LoopStatus())
-  var confState: ConfState
+  var confState: ConfState {
+    didSet { if confState != oldValue { logConfiguration() } }
+  }
   private var lastTick: Duration
   private var lastLeaseCheck: Duration = .zero
   private var lastDeadlineCheck: Duration = .zero
@@ -120,7 +122,11 @@ final class RaftLoop: @unchecked Sendable {
     self.settings = settings
     self.clock = clock
     self.log = log
-    lastTick = clock.now()
+    // A random tick phase: members started together would otherwise tick within a millisecond of each other, so
+    // two followers that drew the same randomized election timeout (1 in 10 with the default ticks) campaign at
+    // the same moment after the leader dies and split the vote, costing another election timeout.
+    let tickNanoseconds = max(1, Int64(settings.heartbeatInterval / .nanoseconds(1)))
+    lastTick = clock.now() - .nanoseconds(Int64.random(in: 0..<tickNanoseconds))
     let learner = confState.learners.contains(node.id)
     status.withLock {
       $0.appliedIndex = applier.appliedIndex

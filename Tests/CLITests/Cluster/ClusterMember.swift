@@ -51,6 +51,26 @@ final class ClusterMember: @unchecked Sendable, CustomStringConvertible {
   /// What the current (or last) run logged.
   var currentLog: String { lock.withLock { process?.output } ?? "" }
 
+  /// When (and in which term) the member logged that it learned of a leader other than `excluded` (etcd's raft line
+  /// "raft.node: <me> elected leader <id> at term <n>"; swetcd logs the same), at or after `since`. Both servers log zap JSON with
+  /// millisecond timestamps, so a failover is timed by the servers, not by how fast a client notices.
+  func leaderElected(since: Date, excluding excluded: UInt64) -> (at: Date, term: UInt64)? {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    let excludedLine = " elected leader \(String(excluded, radix: 16)) at term"
+    for line in log.split(separator: "\n") where line.contains("\"raft.node: ") && line.contains(" elected leader ")
+      && !line.contains(excludedLine)
+    {
+      guard let start = line.range(of: "\"ts\":\""), let end = line[start.upperBound...].firstIndex(of: "\""),
+            let date = formatter.date(from: String(line[start.upperBound..<end])), date >= since,
+            let termStart = line.range(of: " at term "),
+            let term = UInt64(line[termStart.upperBound...].prefix { $0.isNumber })
+      else { continue }
+      return (date, term)
+    }
+    return nil
+  }
+
   func nextLogPath() -> String {
     lock.withLock {
       let path = "\(directory)/run\(logPaths.count + 1).log"

@@ -195,11 +195,14 @@ struct EndpointStatus: Decodable {
   /// 0 when the member knows no leader (Go leaves zero fields out).
   var leader: UInt64 { leaderField ?? 0 }
   var raftAppliedIndex: UInt64 { raftAppliedIndexField ?? 0 }
+  var raftTerm: UInt64 { raftTermField ?? 0 }
   let isLearner: Bool?
   private let leaderField: UInt64?
   private let raftAppliedIndexField: UInt64?
+  private let raftTermField: UInt64?
   enum CodingKeys: String, CodingKey {
     case header, version, isLearner, leaderField = "leader", raftAppliedIndexField = "raftAppliedIndex"
+    case raftTermField = "raftTerm"
   }
 }
 
