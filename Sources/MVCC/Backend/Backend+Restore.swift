@@ -105,6 +105,14 @@ extension Backend {
     try Self.syncFile(path)
   }
 
+  /// Undoes `detachFromFile` when the file was not replaced after all: back to WAL mode, as the backend opened.
+  func reattachToFile() throws(MVCCError) {
+    try sql { () throws(SQLiteError) in
+      let s = try writer.prepare("PRAGMA journal_mode=WAL")
+      _ = try s.step()
+    }
+  }
+
   /// fsyncs the file or directory at `path`.
   static func syncFile(_ path: String) throws(MVCCError) {
     let fd = open(path, O_RDONLY)

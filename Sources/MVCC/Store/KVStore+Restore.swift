@@ -44,7 +44,12 @@ extension KVStore {
         let target = backend.path
         try backend.detachFromFile()
         guard rename(staged.path, target) == 0 else {
-          throw MVCCError.backend(path: target, detail: "renaming the restored database into place failed (errno \(errno)); the current store is unchanged")
+          let renameErrno = errno
+          // The current file is untouched: back to WAL mode, and the store goes on with what it held.
+          do throws(MVCCError) { try backend.reattachToFile() } catch {
+            throw MVCCError.backend(path: target, detail: "renaming the restored database into place failed (errno \(renameErrno)); the current data is unchanged, but returning it to WAL mode failed (\(error.description)): restart the member")
+          }
+          throw MVCCError.backend(path: target, detail: "renaming the restored database into place failed (errno \(renameErrno)); the current store is unchanged")
         }
         installed = true
         Backend.removeSidecarFiles(of: target)
