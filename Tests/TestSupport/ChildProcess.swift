@@ -41,20 +41,23 @@ public enum ChildProcess {
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60,
     input: String? = nil
   ) throws -> ProcessOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let outPipe = Pipe(), errPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    let inPipe = Pipe()
-    process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
-    try process.run()
+    let (process, outPipe, errPipe, inPipe) = try withSpawnRetries { () throws -> (Process, Pipe, Pipe, Pipe?) in
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: executable)
+      process.arguments = arguments
+      if let environment { process.environment = environment }
+      let outPipe = Pipe(), errPipe = Pipe()
+      process.standardOutput = outPipe
+      process.standardError = errPipe
+      let inPipe = input == nil ? nil : Pipe()
+      process.standardInput = inPipe ?? FileHandle.nullDevice
+      try process.run()
+      return (process, outPipe, errPipe, inPipe)
+    }
     let pid = process.processIdentifier
     let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-    if let input {
+    if let input, let inPipe {
       inPipe.fileHandleForWriting.write(Data(input.utf8))
       try? inPipe.fileHandleForWriting.close()
     }
@@ -66,6 +69,8 @@ public enum ChildProcess {
     process.waitUntilExit()
     watchdog.cancel()
     while !errReader.isFinished { usleep(1000) }
+    try? outPipe.fileHandleForReading.close()
+    try? errPipe.fileHandleForReading.close()
     return ProcessOutput(
       status: process.terminationStatus,
       stdout: String(decoding: outData, as: UTF8.self),
@@ -74,6 +79,21 @@ public enum ChildProcess {
 }
 
 extension ChildProcess {
+  /// Runs `spawn` again (up to 3 times in all) when it fails with EBADF: Foundation's `Process.run` on Linux can
+  /// fail so when another thread opens or closes descriptors while it spawns (swiftlang/swift#57827); no child was
+  /// started then, so a new attempt with new pipes is safe.
+  static func withSpawnRetries<T>(_ spawn: () throws -> T) throws -> T {
+    var attempt = 1
+    while true {
+      do { return try spawn() } catch {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        guard attempt < 3, underlying?.domain == NSPOSIXErrorDomain, underlying?.code == Int(EBADF) else { throw error }
+        attempt += 1
+        usleep(10_000)
+      }
+    }
+  }
+
   /// `run` off the Swift concurrency pool, so a waiting test never starves in-process servers of threads.
   public static func runDetached(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60

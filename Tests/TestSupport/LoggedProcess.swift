@@ -51,16 +51,19 @@ extension ChildProcess {
   public static func startLogged(
     _ executable: String, _ arguments: [String], logPath: String, environment: [String: String]? = nil
   ) throws -> LoggedProcess {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
     FileManager.default.createFile(atPath: logPath, contents: nil)
-    let handle = FileHandle(forWritingAtPath: logPath)
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    let process = try withSpawnRetries { () throws -> Process in
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: executable)
+      process.arguments = arguments
+      if let environment { process.environment = environment }
+      let handle = FileHandle(forWritingAtPath: logPath)
+      process.standardOutput = handle
+      process.standardError = handle
+      process.standardInput = FileHandle.nullDevice
+      try process.run()
+      return process
+    }
     return LoggedProcess(process: process, logPath: logPath)
   }
 }
