@@ -14,12 +14,15 @@ extension HTTPRouter {
   ///   - server: The member the requests go to.
   ///   - maxReceiveMessageBytes: The gRPC receive limit (`--max-request-bytes` + 512 KiB): a request whose protobuf
   ///     form is larger is refused as etcd's gRPC server refuses it (429, ResourceExhausted).
+  ///   - forwarder: How a follower reaches the leader for MemberPromote (etcd's gateway calls the member's own gRPC
+  ///     server, which forwards it).
   public mutating func addJSONGateway(
     server: EtcdServer,
     maxReceiveMessageBytes: Int = ClientListenerConfiguration.maxReceiveMessageBytes(
-      maxRequestBytes: ClientListenerConfiguration.defaultMaxRequestBytes)
+      maxRequestBytes: ClientListenerConfiguration.defaultMaxRequestBytes),
+    forwarder: LeaderForwarder = LeaderForwarder()
   ) {
-    let gateway = JSONGateway(server: server, maxReceiveMessageBytes: maxReceiveMessageBytes)
+    let gateway = JSONGateway(server: server, maxReceiveMessageBytes: maxReceiveMessageBytes, forwarder: forwarder)
     let otherMethods = ["GET", "HEAD", "PUT", "DELETE", "PATCH"]
     for (path, handler) in gateway.routes() {
       for root in JSONGateway.roots {
@@ -44,6 +47,7 @@ struct JSONGateway: Sendable {
 
   let server: EtcdServer
   let maxReceiveMessageBytes: Int
+  let forwarder: LeaderForwarder
 
   /// The routes of etcd 3.4.23's rpc.pb.gw.go, v3election.pb.gw.go and v3lock.pb.gw.go, relative to /v3.
   /// (/v3/maintenance/hashkv is not among them: 3.4's gateway maps HashKV onto /v3/maintenance/hash, where Hash
@@ -62,7 +66,9 @@ struct JSONGateway: Sendable {
       ("/cluster/member/add", unary { try await $0.memberAdd($1, caller: $2) }),
       ("/cluster/member/remove", unary { try await $0.memberRemove($1, caller: $2) }),
       ("/cluster/member/update", unary { try await $0.memberUpdate($1, caller: $2) }),
-      ("/cluster/member/promote", unary { try await $0.memberPromote($1, caller: $2) }),
+      ("/cluster/member/promote", unary { [forwarder] member, request, caller in
+        try await Self.promote(member, request, caller: caller, forwarder: forwarder)
+      }),
       ("/maintenance/alarm", unary { try await $0.alarm($1, caller: $2) }),
       ("/maintenance/status", unary { (member, _: Etcdserverpb_StatusRequest, caller) in try member.status(caller: caller) }),
       ("/maintenance/defragment", unary { (member, _: Etcdserverpb_DefragmentRequest, caller) in
@@ -133,9 +139,28 @@ struct JSONGateway: Sendable {
         return GatewayCoding.response(try await call(server, message, Caller(gatewayRequest: request)))
       } catch let error as ServerError {
         return GatewayCoding.failure(GatewayStatus(error))
+      } catch let error as RPCError {
+        return GatewayCoding.failure(GatewayStatus(code: error.code.rawValue, message: error.message))
       } catch {
         return GatewayCoding.failure(GatewayStatus(code: GatewayStatus.unknown, message: "\(error)"))
       }
+    }
+  }
+
+  /// MemberPromote: answered by the leader, which alone knows whether the learner is in sync; a follower forwards it
+  /// there with the caller's token, as its gRPC service does.
+  static func promote(
+    _ server: EtcdServer, _ request: Etcdserverpb_MemberPromoteRequest, caller: Caller, forwarder: LeaderForwarder
+  ) async throws -> Etcdserverpb_MemberPromoteResponse {
+    do {
+      return try await server.memberPromote(request, caller: caller)
+    } catch ServerError.promoteNeedsLeader(let leader) {
+      guard leader != 0, let urls = server.membership.member(leader)?.clientURLs, !urls.isEmpty else {
+        throw ServerError.noLeader
+      }
+      var metadata = Metadata()
+      if let token = caller.token { metadata.addString(token, forKey: "token") }
+      return try await forwarder.promote(request, metadata: metadata, to: urls)
     }
   }
 

@@ -131,7 +131,8 @@ public enum ServerRunner {
       beforeScrape: { metrics.refresh(from: server) }, probes: true)
     router.addJSONGateway(
       server: server,
-      maxReceiveMessageBytes: ClientListenerConfiguration.maxReceiveMessageBytes(maxRequestBytes: maxRequestBytes))
+      maxReceiveMessageBytes: ClientListenerConfiguration.maxReceiveMessageBytes(maxRequestBytes: maxRequestBytes),
+      forwarder: forwarder(configuration))
     let http = router
     var started: [ClientListener] = []
     for url in configuration.listenClientURLs {
@@ -190,7 +191,6 @@ public enum ServerRunner {
       keyFile: tls.keyFile.isEmpty ? nil : tls.keyFile)
   }
 
-  /// Returns on the first SIGTERM or SIGINT, or once the member was removed from the cluster.
   /// Returns the exit status once a signal came (0), the member was removed (0), or a client listener failed (1,
   /// as etcd exits on "listener failed", so that systemd or the supervisor restarts a member that serves nobody).
   private static func waitForTermination(log: ServerLog, server: EtcdServer, listeners: [ClientListener]) async -> Int32 {

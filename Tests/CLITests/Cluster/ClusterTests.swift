@@ -166,6 +166,13 @@ extension ClusterTests {
           #expect(early.status != 0)
           #expect(early.stderr.contains("etcdserver: can only promote a learner member which is in sync with leader"),
                   "\(endpoint): \(early.stderr)")
+          // The same through the JSON gateway: etcd's gateway calls the member's gRPC server, which forwards it.
+          let viaGateway = try await ChildProcess.runDetached("/usr/bin/curl", [
+            "-s", "-m", "15", "-X", "POST", endpoint.clientURL + "/v3/cluster/member/promote",
+            "-d", "{\"ID\":\"\(learnerID)\"}",
+          ])
+          #expect(viaGateway.stdout.contains("can only promote a learner member which is in sync with leader"),
+                  "\(endpoint) gateway: \(viaGateway.stdout)")
         }
 
         let second = try await cluster.etcdctl(["member", "add", "learner1", "--learner",
