@@ -272,6 +272,14 @@ struct RaftCore: Sendable {
         break  // Never change term in response to a PreVote.
       case .preVoteResponse where !m.reject:
         break  // The term is bumped when the PreVote round wins.
+      case .vote where !log.isUpToDate(lastIndex: m.index, term: m.logTerm):
+        // A candidate whose log is behind ours cannot win our vote: take its term but keep our election timer
+        // running (the thesis resets it only for a leader's message or a granted vote, §3.4). etcd restarts it
+        // here, so a follower that was behind and timed out first pushed back the up-to-date one, which then
+        // waited a whole new randomized timeout: failovers under load took up to 3 x the election timeout.
+        let (elapsed, randomized) = (electionElapsed, randomizedElectionTimeout)
+        becomeFollower(term: m.term, lead: noNode)
+        (electionElapsed, randomizedElectionTimeout) = (elapsed, randomized)
       default:
         if m.type == .append || m.type == .heartbeat || m.type == .snapshot {
           becomeFollower(term: m.term, lead: m.from)

@@ -21,6 +21,27 @@ extension RaftLoop {
     }
   }
 
+  /// Vote traffic, in the words of etcd's raft lines ("... sent MsgVote request to ... at term N", "... received
+  /// MsgVoteResp rejection from ..."): rare (elections only), and what explains a slow election.
+  func logVoteTraffic(_ message: Message, sent: Bool) {
+    let name: String
+    switch message.type {
+    case .vote: name = "MsgVote"
+    case .voteResponse: name = "MsgVoteResp"
+    case .preVote: name = "MsgPreVote"
+    case .preVoteResponse: name = "MsgPreVoteResp"
+    default: return
+    }
+    let me = String(node.id, radix: 16)
+    let kind = message.type == .vote || message.type == .preVote ? "request" : (message.reject ? "rejection" : "grant")
+    if sent {
+      log.info("\(me) [logterm: \(message.logTerm), index: \(message.index)] sent \(name) \(kind) to "
+        + "\(String(message.to, radix: 16)) at term \(message.term)")
+    } else {
+      log.info("\(me) received \(name) \(kind) from \(String(message.from, radix: 16)) at term \(message.term)")
+    }
+  }
+
   /// etcd's raft line for a new configuration: "<me> switched to configuration voters=(<ids>) learners=(<ids>)",
   /// IDs in decimal and ascending, learners only when there are some.
   func logConfiguration() {

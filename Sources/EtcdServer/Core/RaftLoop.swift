@@ -281,6 +281,7 @@ final class RaftLoop: @unchecked Sendable {
           node.readIndex(context: Self.context(id))
         case .step(let messages):
           for message in messages {
+            logVoteTraffic(message, sent: false)
             do { try node.step(message) } catch {
               log.debug("dropped a peer message", [
                 "type": "\(message.type)", "from": String(message.from, radix: 16), "error": "\(error)",
@@ -356,6 +357,7 @@ final class RaftLoop: @unchecked Sendable {
       }
     }
     do { try disk.persist(ready) } catch { throw ServerError.storage("\(error)") }
+    for message in ready.messages { logVoteTraffic(message, sent: true) }
     if !ready.messages.isEmpty { peers?.send(ready.messages) }
     if let snapshot = ready.snapshot, !snapshot.isEmpty {
       try installSnapshot(snapshot)

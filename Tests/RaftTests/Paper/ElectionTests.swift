@@ -126,6 +126,33 @@ import Testing
     #expect(seen.count > 5)
   }
 
+  /// §3.4 of the thesis: a follower restarts its election timer on a leader's message or when it grants a vote.
+  /// A vote request from a candidate whose log is behind takes the follower to the new term but, refused, leaves its
+  /// timer running; an up-to-date candidate's request is granted and restarts it. (etcd restarts it in both cases;
+  /// a lagging follower that timed out first then delayed the up-to-date one by a whole new timeout.)
+  @Test func refusingAStaleCandidateKeepsTheElectionTimerGrantingRestartsIt() {
+    for upToDate in [false, true] {
+      var r = makeRaft(1)
+      r.deliver(Message(type: .append, to: 1, from: 2, term: 1, logTerm: 0, index: 0,
+                        entries: [Entry(term: 1, index: 1), Entry(term: 1, index: 2)], commit: 0))
+      #expect(r.log.lastIndex == 2)
+      for _ in 0..<5 { r.tick() }
+      let timeout = r.randomizedElectionTimeout
+      _ = r.takeMessages()
+      r.deliver(Message(type: .vote, to: 1, from: 3, term: 2, logTerm: 1, index: upToDate ? 2 : 1))
+      #expect(r.term == 2)
+      #expect(r.role == .follower)
+      #expect(r.takeMessages().map(\.reject) == [!upToDate])
+      if upToDate {
+        #expect(r.vote == 3)
+        #expect(r.electionElapsed == 0)
+      } else {
+        #expect(r.vote == 0)
+        #expect(r.electionElapsed == 5 && r.randomizedElectionTimeout == timeout)
+      }
+    }
+  }
+
   /// §5.2: followers that keep hearing from the leader do not start elections.
   @Test func followerWithLiveLeaderDoesNotCampaign() {
     var r = makeRaft(1)
