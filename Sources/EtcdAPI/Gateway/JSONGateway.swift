@@ -147,21 +147,13 @@ struct JSONGateway: Sendable {
     }
   }
 
-  /// MemberPromote: answered by the leader, which alone knows whether the learner is in sync; a follower forwards it
-  /// there with the caller's token, as its gRPC service does.
+  /// MemberPromote through `LeaderForwarder`, as the gRPC service answers it, with the caller's token.
   static func promote(
     _ server: EtcdServer, _ request: Etcdserverpb_MemberPromoteRequest, caller: Caller, forwarder: LeaderForwarder
   ) async throws -> Etcdserverpb_MemberPromoteResponse {
-    do {
-      return try await server.memberPromote(request, caller: caller)
-    } catch ServerError.promoteNeedsLeader(let leader) {
-      guard leader != 0, let urls = server.membership.member(leader)?.clientURLs, !urls.isEmpty else {
-        throw ServerError.noLeader
-      }
-      var metadata = Metadata()
-      if let token = caller.token { metadata.addString(token, forKey: "token") }
-      return try await forwarder.promote(request, metadata: metadata, to: urls)
-    }
+    var metadata = Metadata()
+    if let token = caller.token { metadata.addString(token, forKey: "token") }
+    return try await forwarder.memberPromote(request, on: server, caller: caller, metadata: metadata)
   }
 
   /// etcd's gRPC server refuses a message over its receive limit. A protobuf is never larger than the JSON it came

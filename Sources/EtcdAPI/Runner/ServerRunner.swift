@@ -213,8 +213,7 @@ public enum ServerRunner {
         }
       }
       var status: Int32 = 0
-      while let finished = await group.next() {
-        guard let finished else { continue }
+      for await case let finished? in group {
         status = finished
         break
       }

@@ -48,15 +48,9 @@ public struct ClusterService: Etcdserverpb_Cluster.ServiceProtocol {
     async throws -> ServerResponse<Etcdserverpb_MemberPromoteResponse>
   {
     do {
-      return ServerResponse(
-        message: try await server.memberPromote(request.message, caller: Caller(metadata: request.metadata)))
-    } catch ServerError.promoteNeedsLeader(let leader) {
-      // A follower: ask the leader, with the caller's metadata (its token).
-      guard leader != 0, let urls = server.membership.member(leader)?.clientURLs, !urls.isEmpty else {
-        throw ServerError.noLeader.rpcError
-      }
-      return ServerResponse(message: try await forwarder.promote(request.message, metadata: request.metadata, to: urls))
-    } catch {
+      return ServerResponse(message: try await forwarder.memberPromote(
+        request.message, on: server, caller: Caller(metadata: request.metadata), metadata: request.metadata))
+    } catch let error as ServerError {
       throw error.rpcError
     }
   }

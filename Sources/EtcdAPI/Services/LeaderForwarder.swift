@@ -3,6 +3,7 @@
 // trusting --trusted-ca-file (and presenting this member's certificate when client-cert auth is on there).
 
 import EtcdProto
+import EtcdServer
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -19,6 +20,22 @@ public struct LeaderForwarder: Sendable {
     self.caFile = caFile
     self.certFile = certFile
     self.keyFile = keyFile
+  }
+
+  /// MemberPromote as etcd answers it on any member: `server` answers when it leads; a follower asks the leader at
+  /// its client URL, passing on `metadata` (the caller's token). Throws ``ServerError`` (this member's refusal, or
+  /// no leader) or `RPCError` (the leader's refusal, code and text only).
+  func memberPromote(
+    _ request: Etcdserverpb_MemberPromoteRequest, on server: EtcdServer, caller: Caller, metadata: Metadata
+  ) async throws -> Etcdserverpb_MemberPromoteResponse {
+    do {
+      return try await server.memberPromote(request, caller: caller)
+    } catch ServerError.promoteNeedsLeader(let leader) {
+      guard leader != 0, let urls = server.membership.member(leader)?.clientURLs, !urls.isEmpty else {
+        throw ServerError.noLeader
+      }
+      return try await promote(request, metadata: metadata, to: urls)
+    }
   }
 
   /// MemberPromote on the leader reachable at one of `urls`.

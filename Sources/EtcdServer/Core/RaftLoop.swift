@@ -357,7 +357,8 @@ final class RaftLoop: @unchecked Sendable {
       }
     }
     do { try disk.persist(ready) } catch { throw ServerError.storage("\(error)") }
-    for message in ready.messages { logVoteTraffic(message, sent: true) }
+    // A leader sends no vote traffic: only other roles' messages are looked at.
+    if lastSoftState.role != .leader { for message in ready.messages { logVoteTraffic(message, sent: true) } }
     if !ready.messages.isEmpty { peers?.send(ready.messages) }
     if let snapshot = ready.snapshot, !snapshot.isEmpty {
       try installSnapshot(snapshot)
