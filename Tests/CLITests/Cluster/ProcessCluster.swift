@@ -89,7 +89,27 @@ final class ProcessCluster: @unchecked Sendable {
     for member in made { try writeEnvironmentFile(member, initialCluster: initialCluster, state: "new") }
     for member in made { try start(member, extraEnvironment: extraEnvironment[member.name] ?? [:]) }
     try await waitUntilHealthy(made)
+    try await waitUntilListedAsStarted(made)
     return made
+  }
+
+  /// Waits until every member's own member list (served from its applied membership, not through a quorum) shows
+  /// every member started, with its name and client URLs. Each member publishes them through Raft before it serves,
+  /// but the others apply that entry on their own time, so a list read right after the last one turned healthy can
+  /// lack them.
+  func waitUntilListedAsStarted(_ members: [ClusterMember], within seconds: Double = 30) async throws {
+    for member in members {
+      var last: [MemberListReply.Member] = []
+      let listed = try await eventually(within: seconds, every: .milliseconds(250)) {
+        last = try await memberList(via: member).members
+        return last.count == members.count
+          && last.allSatisfy { $0.name?.isEmpty == false && $0.clientURLs?.isEmpty == false }
+      }
+      guard listed else {
+        throw ClusterTestError("\(member) does not list every member as started within \(Int(seconds)) s: "
+          + last.map { "\($0.name ?? "(unstarted)") \($0.clientURLs ?? [])" }.joined(separator: ", "))
+      }
+    }
   }
 
   /// Writes the member's ETCD_* file the way the seeds write /etc/etcd/etcd.conf (`KEY="value"` lines).
