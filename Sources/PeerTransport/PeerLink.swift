@@ -133,7 +133,7 @@ final class PeerLink: Sendable {
       ) { [core, id] response in
         for try await _ in response.messages where !active.value.load(ordering: .relaxed) {
           active.value.store(true, ordering: .relaxed)
-          core.update(id) { $0.active = true }
+          core.update(id) { $0.activeSince = .now }
           core.log(.info, "established a TCP streaming connection with remote peer", [
             "stream-writer-type": "stream Message", "local-member-id": core.localID, "remote-peer-id": PeerWire.hex(id),
           ])
@@ -147,7 +147,7 @@ final class PeerLink: Sendable {
 
   private func finish(active: StreamFlag, error: (any Error)?) -> Outcome {
     let wasActive = active.value.load(ordering: .relaxed)
-    if wasActive { core.update(id) { $0.active = false } }
+    if wasActive { core.update(id) { $0.activeSince = nil } }
     return Outcome(wasActive: wasActive, error: error)
   }
 

@@ -87,8 +87,10 @@ public struct PeerTransportOptions: Sendable {
 
 /// What the transport knows about one peer (``PeerTransport/peerStatus()``).
 public struct PeerStatus: Sendable, Hashable {
+  /// Since when the message stream to the peer has been established (etcd's ActiveSince); nil while it is not.
+  public var activeSince: ContinuousClock.Instant?
   /// The message stream to the peer is established.
-  public var active: Bool
+  public var active: Bool { activeSince != nil }
   /// Smoothed round-trip time of the clock probe; nil before the first answer.
   public var roundTripTime: Duration?
   /// Local clock minus the peer's clock (RTT-corrected); nil before the first answer.
@@ -100,10 +102,10 @@ public struct PeerStatus: Sendable, Hashable {
 
   /// Creates a status.
   public init(
-    active: Bool = false, roundTripTime: Duration? = nil, clockDifference: Duration? = nil, bytesSent: Int64 = 0,
-    bytesReceived: Int64 = 0
+    activeSince: ContinuousClock.Instant? = nil, roundTripTime: Duration? = nil, clockDifference: Duration? = nil,
+    bytesSent: Int64 = 0, bytesReceived: Int64 = 0
   ) {
-    self.active = active
+    self.activeSince = activeSince
     self.roundTripTime = roundTripTime
     self.clockDifference = clockDifference
     self.bytesSent = bytesSent

@@ -55,9 +55,10 @@ public enum EtcdMetricDefinitions {
     name: "swetcd_network_peer_clock_difference_seconds",
     help: "Local wall clock minus the peer's, corrected by half the round trip (etcd warns above 1 s).",
     kind: .gauge, labelNames: ["To"])
-  public static let peerActive = MetricDefinition(
-    name: "swetcd_network_peer_active", help: "Whether the stream to the peer is up (1) or not (0).", kind: .gauge,
-    labelNames: ["To"])
+  /// etcd's per-pair gauge: 1 while the stream to `Remote` is up, 0 after it went down.
+  public static let activePeers = MetricDefinition(
+    name: "etcd_network_active_peers", help: "The current number of active peer connections.", kind: .gauge,
+    labelNames: ["Local", "Remote"])
 }
 
 /// The etcd series registered in one registry, as handles ready to update.
@@ -83,7 +84,7 @@ public struct EtcdMetrics: Sendable {
   /// Label: To (the peer's member ID in hex).
   public let peerRoundTripTime: MetricFamily<Gauge>
   public let peerClockDifference: MetricFamily<Gauge>
-  public let peerActive: MetricFamily<Gauge>
+  public let activePeers: MetricFamily<Gauge>
 
   public init(registry: MetricsRegistry = MetricsRegistry()) {
     typealias D = EtcdMetricDefinitions
@@ -105,7 +106,7 @@ public struct EtcdMetrics: Sendable {
     grpcHandled = registry.counter(D.grpcHandled)
     peerRoundTripTime = registry.gauge(D.peerRoundTripTime)
     peerClockDifference = registry.gauge(D.peerClockDifference)
-    peerActive = registry.gauge(D.peerActive)
+    activePeers = registry.gauge(D.activePeers)
   }
 }
 
@@ -128,9 +129,10 @@ extension EtcdMetrics {
     let watchers = server.watchHub.statistics
     watcherTotal.set(watchers.synced + watchers.unsynced + watchers.victims)
     slowWatcherTotal.set(watchers.unsynced + watchers.victims)
+    let local = String(server.memberID, radix: 16)
     for (id, peer) in server.peerStatus() {
       let to = String(id, radix: 16)
-      peerActive.labels(to).set(peer.active ? 1 : 0)
+      activePeers.labels(local, to).set(peer.active ? 1 : 0)
       if let rtt = peer.roundTripTime { peerRoundTripTime.labels(to).set(rtt.inSeconds) }
       if let difference = peer.clockDifference { peerClockDifference.labels(to).set(difference.inSeconds) }
     }

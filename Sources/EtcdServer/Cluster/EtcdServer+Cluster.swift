@@ -5,6 +5,7 @@
 
 import EtcdProto
 import Foundation
+import PeerTransport
 import Raft
 
 extension EtcdServer {
@@ -40,8 +41,21 @@ extension EtcdServer {
     let member = ClusterMember(
       id: MemberIdentity.memberID(peerURLs: urls, clusterToken: "\(seconds)"), peerURLs: urls,
       isLearner: request.isLearner)
-    if settings.strictReconfigCheck && !request.isLearner {
-      guard Self.readyToAddVoter(membership.voters) else { throw .membership(.notEnoughStartedMembers) }
+    if settings.strictReconfigCheck {
+      if !request.isLearner && !Self.readyToAddVoter(membership.voters) {
+        log.warn("rejecting member add request; not enough healthy members", [
+          "local-member-id": String(memberID, radix: 16), "requested-member-add": String(member.id, radix: 16),
+          "error": MembershipError.notEnoughStartedMembers.description,
+        ])
+        throw .membership(.notEnoughStartedMembers)
+      }
+      guard reconfigurationHealth().allowsAdd else {
+        log.warn("rejecting member add request; local member has not been connected to all peers, reconfigure breaks active quorum", [
+          "local-member-id": String(memberID, radix: 16), "requested-member-add": String(member.id, radix: 16),
+          "error": MembershipError.unhealthyCluster.description,
+        ])
+        throw .membership(.unhealthyCluster)
+      }
     }
     try check(.add(member))
     try await proposeMembershipChange(.add(member))
@@ -59,6 +73,14 @@ extension EtcdServer {
     try requireAdmin(caller)
     if settings.strictReconfigCheck, membership.member(request.id)?.isLearner == false {
       guard Self.readyToRemoveVoter(request.id, membership.voters) else { throw .membership(.notEnoughStartedMembers) }
+      let health = reconfigurationHealth()
+      guard health.allowsRemove(request.id) else {
+        log.warn("rejecting member remove request; local member has not been connected to all peers, reconfigure breaks active quorum", [
+          "local-member-id": String(memberID, radix: 16), "requested-member-remove": String(request.id, radix: 16),
+          "active-peers": String(health.connectedVoters), "error": MembershipError.unhealthyCluster.description,
+        ])
+        throw .membership(.unhealthyCluster)
+      }
     }
     try check(.remove(request.id))
     try await proposeMembershipChange(.remove(request.id))
@@ -139,6 +161,13 @@ extension EtcdServer {
       else { throw .membership(.badURLs) }
     }
     return urls.sorted()
+  }
+
+  /// This member's peer connections as etcd's strict reconfiguration check reads them.
+  func reconfigurationHealth(now: ContinuousClock.Instant = .now) -> ReconfigurationHealth {
+    ReconfigurationHealth(
+      localID: memberID, voters: membership.voters.map(\.id),
+      activeSince: peerStatus().compactMapValues(\.activeSince), now: now)
   }
 
   /// etcd's IsReadyToAddVotingMember: after the add, the started voters still make a quorum (a one-member

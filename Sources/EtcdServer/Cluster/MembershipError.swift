@@ -8,6 +8,9 @@ public enum MembershipError: Error, Sendable, Equatable, CustomStringConvertible
   case peerURLExists
   /// A change that would leave fewer started voters than the quorum needs (--strict-reconfig-check).
   case notEnoughStartedMembers
+  /// A change this member's peer connections say could break the reachable quorum (--strict-reconfig-check: a
+  /// voter not connected for the last 5 s).
+  case unhealthyCluster
   /// Malformed peer URLs.
   case badURLs
   /// No member with that ID (or it was removed).
@@ -28,7 +31,7 @@ public enum MembershipError: Error, Sendable, Equatable, CustomStringConvertible
       return .failedPrecondition
     case .badURLs: return .invalidArgument
     case .memberNotFound: return .notFound
-    case .notSupportedForLearner: return .unavailable
+    case .notSupportedForLearner, .unhealthyCluster: return .unavailable
     }
   }
 
@@ -38,6 +41,7 @@ public enum MembershipError: Error, Sendable, Equatable, CustomStringConvertible
     case .memberExists: return "etcdserver: member ID already exist"
     case .peerURLExists: return "etcdserver: Peer URLs already exists"
     case .notEnoughStartedMembers: return "etcdserver: re-configuration failed due to not enough started members"
+    case .unhealthyCluster: return "etcdserver: unhealthy cluster"
     case .badURLs: return "etcdserver: given member URLs are invalid"
     case .memberNotFound: return "etcdserver: member not found"
     case .notLearner: return "etcdserver: can only promote a learner member"
