@@ -34,6 +34,8 @@ public final class ClientListener: Sendable {
   }
   private enum State {
     case idle
+    /// `start` is binding; serving that ends from here on (once bound) counts as unexpected.
+    case starting
     case running(Running)
     case stopped
   }
@@ -73,7 +75,11 @@ public final class ClientListener: Sendable {
   @discardableResult
   public func start() async throws(EtcdAPIError) -> ListenURL {
     let url = configuration.url
-    guard state.withLock({ if case .idle = $0 { return true } else { return false } }) else {
+    guard state.withLock({ state in
+      guard case .idle = state else { return false }
+      state = .starting
+      return true
+    }) else {
       throw .invalidState("listener \(url) was already started; make a new ClientListener to listen again")
     }
     var sslContext: NIOSSLContext? = nil
@@ -97,10 +103,16 @@ public final class ClientListener: Sendable {
       } catch {
         reason = "\(error)"
       }
+      // A failed bind is `start`'s error; an end after a successful bind is unexpected unless `stop` came first
+      // (also when it comes before `start` has recorded the listener as running: the stream keeps the reason).
       signal.complete(.failure(EtcdAPIError.bindFailed(url: url.description, message: reason)))
-      if self.state.withLock({ if case .running = $0 { return true } else { return false } }) {
-        self.unexpectedEnd.continuation.yield(reason)
+      let unexpected = self.state.withLock { state in
+        switch state {
+        case .starting, .running: return true
+        case .idle, .stopped: return false
+        }
       }
+      if signal.isBound && unexpected { self.unexpectedEnd.continuation.yield(reason) }
     }
     let address: NIOCore.SocketAddress
     do throws(EtcdAPIError) {
@@ -112,7 +124,16 @@ public final class ClientListener: Sendable {
       throw error
     }
     let bound = ListenURL(scheme: url.scheme, host: address.ipAddress ?? url.host, port: address.port ?? url.port)
-    state.withLock { $0 = .running(Running(server: server, task: task, bound: bound)) }
+    let stoppedMeanwhile = state.withLock { state -> Bool in
+      guard case .starting = state else { return true }
+      state = .running(Running(server: server, task: task, bound: bound))
+      return false
+    }
+    if stoppedMeanwhile {
+      server.beginGracefulShutdown()
+      await task.value
+      throw .invalidState("listener \(url) was stopped while it was starting")
+    }
     return bound
   }
 

@@ -24,6 +24,11 @@ final class BindSignal: Sendable {
     waiter?.resume(with: result.mapError { $0 as any Error })
   }
 
+  /// Whether the address was bound.
+  var isBound: Bool {
+    state.withLock { if case .success = $0.result { return true } else { return false } }
+  }
+
   func wait() async throws(EtcdAPIError) -> NIOCore.SocketAddress {
     do {
       return try await withCheckedThrowingContinuation { continuation in
