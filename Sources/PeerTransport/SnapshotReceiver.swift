@@ -53,7 +53,7 @@ struct SnapshotReceiver {
         throw PeerTransportError.snapshotFailed("the stream ended before the trailer")
       }
       finished = false
-      let path = try file.complete()
+      let path = try await onOwnThread { () throws(PeerTransportError) -> String in try file.complete() }
       finished = true
       core.update(sender) { $0.bytesReceived += total }
       core.log(.info, "received and saved database snapshot", [
@@ -81,8 +81,9 @@ struct SnapshotReceiver {
   }
 }
 
-/// The temp file a snapshot is received into; `complete()` fsyncs and renames it, `discard()` removes it.
-final class SnapshotFile {
+/// The temp file a snapshot is received into; `complete()` fsyncs and renames it, `discard()` removes it. One
+/// receiver uses it at a time (`complete()` runs on a thread of its own while the receiver awaits it).
+final class SnapshotFile: @unchecked Sendable {
   private let tempPath: String
   private let finalPath: String
   private var descriptor: Int32
