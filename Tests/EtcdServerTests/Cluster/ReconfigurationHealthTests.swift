@@ -8,7 +8,9 @@ import Testing
   static let settled = now - .seconds(6)
   static let fresh = now - .seconds(2)
 
-  static func health(voters: [UInt64] = [1, 2, 3], _ activeSince: [UInt64: ContinuousClock.Instant]) -> ReconfigurationHealth {
+  static func health(
+    voters: [UInt64] = [1, 2, 3], _ activeSince: [UInt64: ContinuousClock.Instant]
+  ) -> ReconfigurationHealth {
     ReconfigurationHealth(localID: 1, voters: voters, activeSince: activeSince, now: now)
   }
 
